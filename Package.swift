@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Mote",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mote", targets: ["mote"]),
+        .library(name: "MoteHAL", targets: ["MoteHAL"]),
+        .library(name: "MoteLinux", targets: ["MoteLinux"]),
+        .library(name: "MoteSimulation", targets: ["MoteSimulation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CI2C", path: "Modules/CI2C"),
+        .systemLibrary(name: "CGPIOD", path: "Modules/CGPIOD", pkgConfig: "libgpiod",
+                       providers: [.apt(["libgpiod-dev"])]),
+        .target(name: "MoteHAL"),
+        .target(
+            name: "MoteLinux",
+            dependencies: [
+                "MoteHAL", "CI2C", "CGPIOD",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(
+            name: "MoteSimulation",
+            dependencies: ["MoteHAL", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        .executableTarget(
+            name: "mote",
+            dependencies: [
+                "MoteHAL", "MoteLinux", "MoteSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "MoteHALTests", dependencies: ["MoteHAL"]),
+        .testTarget(name: "MoteLinuxTests", dependencies: ["MoteLinux", "MoteHAL"]),
+        .testTarget(name: "MoteSimulationTests", dependencies: ["MoteSimulation", "MoteHAL"]),
+        .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
