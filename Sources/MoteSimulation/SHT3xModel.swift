@@ -1,0 +1,165 @@
+import MoteHAL
+
+/// A Sensirion SHT30/31/35 humidity and temperature sensor, modelled from the SHT3x-DIS datasheet (v6, 2019).
+///
+/// A command state machine: 16-bit commands (§4), single shot with and without clock stretching (Table 9),
+/// periodic mode with fetch, ART and break (§4.5–4.7), soft reset (§4.9), heater (§4.10), status register (§4.11).
+/// A read before a measurement is ready is not acknowledged; with clock stretching the read waits instead, which
+/// on a simulated bus means it returns at once. Every 16-bit word carries its CRC-8 (§4.12).
+public final class SHT3xModel: I2CDeviceModel {
+    public let modelName = "sht3x"
+    /// What the sensor measures.
+    public var environment: SimulatedEnvironment
+
+    private let clock: any SimulationClock
+    private var readyAfterReset: Duration
+    private var pendingResult: (ready: Duration, words: [UInt16])?
+    private var periodic: (start: Duration, period: Duration, measurement: Duration, lastFetched: Int)?
+    private var replyWords: [UInt16]?
+    private var heaterOn = false
+    private var resetDetected = true
+    private var commandFailed = false
+
+    /// Maximum measurement durations per repeatability (Table 4: high 15.5 ms, medium 6.5 ms, low 4.5 ms).
+    static let measurementTime: [UInt8: Duration] = [0: .microseconds(15_500), 1: .microseconds(6_500),
+                                                      2: .microseconds(4_500)]
+    /// Maximum soft-reset and power-up time (Table 4: 1.5 ms).
+    static let resetTime = Duration.microseconds(1_500)
+
+    /// Creates a sensor that has just been powered up at `clock.now`.
+    public init(clock: any SimulationClock, environment: SimulatedEnvironment = SimulatedEnvironment()) {
+        self.clock = clock
+        self.environment = environment
+        self.readyAfterReset = clock.now + Self.resetTime
+    }
+
+    /// The status register (Table 17): alert pending (15), heater (13), reset detected (4), command failed (1).
+    var status: UInt16 {
+        var value: UInt16 = 0
+        if resetDetected { value |= 1 << 4 | 1 << 15 }
+        if heaterOn { value |= 1 << 13 }
+        if commandFailed { value |= 1 << 1 }
+        return value
+    }
+
+    public func start(read: Bool) -> Bool {
+        guard clock.now >= readyAfterReset else { return false }
+        guard read else { return true }
+        return replyReady()
+    }
+
+    private func replyReady() -> Bool {
+        if replyWords != nil { return true }
+        if let pending = pendingResult, clock.now >= pending.ready {
+            replyWords = pending.words
+            pendingResult = nil
+            return true
+        }
+        return false
+    }
+
+    public func write(_ bytes: [UInt8]) throws(DeviceRefusal) {
+        guard bytes.count >= 2 else { return }
+        let command = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        replyWords = nil
+        if periodic != nil, command != 0xE000, command != 0x3093, command != 0x30A2, command != 0x2B32 {
+            // §4.5: in periodic mode only fetch, break, ART and soft reset are accepted.
+            commandFailed = true
+            throw DeviceRefusal.noAcknowledge("command 0x\(String(command, radix: 16)) refused in periodic mode")
+        }
+        switch command {
+        case 0x2C06, 0x2400: singleShot(repeatability: 0, stretching: command == 0x2C06)
+        case 0x2C0D, 0x240B: singleShot(repeatability: 1, stretching: command == 0x2C0D)
+        case 0x2C10, 0x2416: singleShot(repeatability: 2, stretching: command == 0x2C10)
+        case 0xE000: fetch()
+        case 0x2B32: startPeriodic(period: .milliseconds(250), repeatability: 0)
+        case 0x3093: periodic = nil
+        case 0x30A2: softReset()
+        case 0x306D: heaterOn = true
+        case 0x3066: heaterOn = false
+        case 0xF32D: replyWords = [status]
+        case 0x3041:
+            resetDetected = false
+            commandFailed = false
+        default:
+            if let (period, repeatability) = Self.periodicCommands[command] {
+                startPeriodic(period: period, repeatability: repeatability)
+            } else {
+                commandFailed = true
+                throw DeviceRefusal.noAcknowledge("unknown command 0x\(String(command, radix: 16))")
+            }
+        }
+        commandFailed = false
+    }
+
+    public func read(count: Int) throws(DeviceRefusal) -> [UInt8] {
+        guard let words = replyWords else { throw DeviceRefusal.noAcknowledge("no data ready") }
+        replyWords = nil
+        var bytes: [UInt8] = []
+        for word in words {
+            let pair = [UInt8(word >> 8), UInt8(word & 0xFF)]
+            bytes += pair + [SensirionCRC.checksum(pair)]
+        }
+        // The controller may stop early (NACK after any byte); past the last CRC the bus reads 0xFF.
+        return (0..<count).map { $0 < bytes.count ? bytes[$0] : 0xFF }
+    }
+
+    public func stop() {}
+
+    /// Periodic-mode commands (Table 10): measurements per second and repeatability (0 high, 1 medium, 2 low).
+    static let periodicCommands: [UInt16: (Duration, UInt8)] = [
+        0x2032: (.seconds(2), 0), 0x2024: (.seconds(2), 1), 0x202F: (.seconds(2), 2),
+        0x2130: (.seconds(1), 0), 0x2126: (.seconds(1), 1), 0x212D: (.seconds(1), 2),
+        0x2236: (.milliseconds(500), 0), 0x2220: (.milliseconds(500), 1), 0x222B: (.milliseconds(500), 2),
+        0x2334: (.milliseconds(250), 0), 0x2322: (.milliseconds(250), 1), 0x2329: (.milliseconds(250), 2),
+        0x2737: (.milliseconds(100), 0), 0x2721: (.milliseconds(100), 1), 0x272A: (.milliseconds(100), 2),
+    ]
+
+    /// The raw words the sensor reports for its environment, inverting §4.13's conversion formulas.
+    var measurementWords: [UInt16] {
+        let temperature = (environment.temperatureCelsius + 45) / 175 * 65535
+        let humidity = environment.relativeHumidityPercent / 100 * 65535
+        return [UInt16(min(65535, max(0, temperature.rounded()))), UInt16(min(65535, max(0, humidity.rounded())))]
+    }
+
+    private func singleShot(repeatability: UInt8, stretching: Bool) {
+        let duration = Self.measurementTime[repeatability] ?? .zero
+        pendingResult = (stretching ? clock.now : clock.now + duration, measurementWords)
+    }
+
+    private func startPeriodic(period: Duration, repeatability: UInt8) {
+        periodic = (clock.now, period, Self.measurementTime[repeatability] ?? .zero, 0)
+    }
+
+    private func fetch() {
+        guard let mode = periodic else { return }
+        let elapsed = clock.now - mode.start - mode.measurement
+        guard elapsed >= .zero else { return }
+        let completed = Int(elapsed / mode.period) + 1
+        if completed > mode.lastFetched {
+            periodic?.lastFetched = completed
+            replyWords = measurementWords
+        }
+    }
+
+    private func softReset() {
+        periodic = nil
+        pendingResult = nil
+        heaterOn = false
+        resetDetected = true
+        readyAfterReset = clock.now + Self.resetTime
+    }
+}
+
+/// Sensirion's CRC-8: polynomial 0x31 (x^8 + x^5 + x^4 + 1), initial value 0xFF, no reflection, no final XOR.
+public enum SensirionCRC {
+    /// The checksum of `bytes` (SHT3x-DIS datasheet §4.12: 0xBEEF gives 0x92).
+    public static func checksum(_ bytes: [UInt8]) -> UInt8 {
+        var crc: UInt8 = 0xFF
+        for byte in bytes {
+            crc ^= byte
+            for _ in 0..<8 { crc = crc & 0x80 != 0 ? (crc << 1) ^ 0x31 : crc << 1 }
+        }
+        return crc
+    }
+}
