@@ -40,7 +40,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "MoteHALTests", dependencies: ["MoteHAL"]),
+        .testTarget(name: "MoteHALTests", dependencies: ["MoteHAL", "MoteSimulation"]),
         .testTarget(name: "MoteLinuxTests", dependencies: ["MoteLinux", "MoteHAL"]),
         .testTarget(name: "MoteSimulationTests", dependencies: ["MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),

@@ -26,11 +26,13 @@ public final class SHT3xModel: I2CDeviceModel {
     /// Maximum soft-reset and power-up time (Table 4: 1.5 ms).
     static let resetTime = Duration.microseconds(1_500)
 
-    /// Creates a sensor that has just been powered up at `clock.now`.
-    public init(clock: any SimulationClock, environment: SimulatedEnvironment = SimulatedEnvironment()) {
+    /// Creates a sensor; with `justPoweredUp` it answers only after the power-up time, otherwise it has been
+    /// powered for a while and answers at once.
+    public init(clock: any SimulationClock, environment: SimulatedEnvironment = SimulatedEnvironment(),
+                justPoweredUp: Bool = false) {
         self.clock = clock
         self.environment = environment
-        self.readyAfterReset = clock.now + Self.resetTime
+        self.readyAfterReset = clock.now + (justPoweredUp ? Self.resetTime : .zero)
     }
 
     /// The status register (Table 17): alert pending (15), heater (13), reset detected (4), command failed (1).

@@ -1,0 +1,62 @@
+# Mote: `make run` and `make test` work on a fresh Debian / Raspberry Pi OS machine with Swift installed.
+SHELL := /bin/bash
+SWIFT ?= swift
+# Debian packages the build and the tests need: headers and libraries of the system-library targets, and the
+# reference tools (i2c-tools, gpiod) whose output mote matches.
+DEB_PACKAGES := libi2c-dev libgpiod-dev pkg-config i2c-tools gpiod
+V2_PKGCONFIG = $(shell scripts/libgpiod-v2 | tail -n 1)
+
+.PHONY: run test test-unit test-gpiod-v2 deps build install clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product mote
+
+# The main job: until the node service exists, probe the bus and show the GPIO chip. On a machine without
+# /dev/i2c-* it runs on the simulated default board and says so.
+run: build
+	@if ls /dev/i2c-* >/dev/null 2>&1; then \
+	  bus=$$(ls /dev/i2c-* | head -n 1 | sed 's/.*i2c-//'); \
+	  echo "== mote scan $$bus"; .build/release/mote scan $$bus; \
+	  echo "== mote gpio detect"; .build/release/mote gpio detect; \
+	else \
+	  echo "No /dev/i2c-* on this machine: running on the simulated default board (mote ... --simulate)."; \
+	  echo "== mote scan --simulate --list"; .build/release/mote scan --simulate --list; \
+	  echo "== mote scan --simulate 1"; .build/release/mote scan --simulate 1; \
+	  echo "== mote gpio info --simulate"; .build/release/mote gpio info --simulate; \
+	  echo "== mote gpio monitor --simulate gpiochip0 BUTTON --num-events 4"; \
+	  .build/release/mote gpio monitor --simulate gpiochip0 BUTTON --num-events 4; \
+	fi
+
+# The whole suite: every unit, model and CLI test against libgpiod v1 (the system's), then the GPIO layer again
+# against libgpiod v2 (bookworm-backports, unpacked locally).
+test: deps test-unit test-gpiod-v2
+
+test-unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-gpiod-v2: deps
+	@pc="$(V2_PKGCONFIG)"; lib="$$(dirname "$$pc")"; \
+	echo "libgpiod v2 from $$pc"; \
+	PKG_CONFIG_PATH="$$pc" $(SWIFT) build --build-tests --scratch-path .build-gpiod-v2 -Xlinker -rpath -Xlinker "$$lib" && \
+	PKG_CONFIG_PATH="$$pc" LD_LIBRARY_PATH="$$lib" MOTE_EXPECT_GPIOD_API=2 \
+	  $(SWIFT) test --skip-build --scratch-path .build-gpiod-v2 --filter MoteLinuxTests
+
+# Installs the udev rules (run as root, then re-plug or `udevadm trigger`).
+install: build
+	install -D -m 0755 .build/release/mote /usr/local/bin/mote
+	install -D -m 0644 udev/99-mote.rules /etc/udev/rules.d/99-mote.rules
+	udevadm control --reload-rules && udevadm trigger || true
+
+clean:
+	rm -rf .build .build-gpiod-v2 .vendor
