@@ -17,6 +17,9 @@
 #include <linux/i2c-dev.h>
 #include <i2c/smbus.h>
 
+/* What the kernel emulates over any plain-I2C adapter; a compound macro, which Swift cannot import. */
+static const unsigned long CI2C_FUNC_SMBUS_EMUL = I2C_FUNC_SMBUS_EMUL;
+
 static inline int CI2C_open(const char *path) {
     int fd = open(path, O_RDWR | O_CLOEXEC);
     return fd < 0 ? -errno : fd;
