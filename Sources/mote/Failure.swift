@@ -39,7 +39,11 @@ struct Failure: Error {
 
     init(_ error: ScenarioError) {
         self.message = error.description
-        code = error.message == "no such file" ? Self.missingInput : Self.malformedInput
+        switch error.message {
+        case "no such file": code = Self.missingInput
+        case "permission denied": code = Self.permission
+        default: code = Self.malformedInput
+        }
     }
 }
 

@@ -117,7 +117,7 @@ extension GPIO {
         @Argument(help: "The chip: path, name, number or label.") var chip: String
         @Argument(help: "Lines: offsets or names.") var lines: [String]
         @Option(help: "Pull: as-is, disabled, pull-up, pull-down.") var bias: GPIOBias = .asIs
-        @Flag(name: [.short, .long], help: "Treat the lines as active-low.") var activeLow = false
+        @Flag(name: [.customShort("l"), .long], help: "Treat the lines as active-low.") var activeLow = false
 
         func run() throws {
             let board = try board.board()
@@ -140,7 +140,7 @@ extension GPIO {
         @Argument(help: "The chip: path, name, number or label.") var chip: String
         @Argument(help: "Assignments LINE=VALUE, LINE an offset or name, VALUE 0 or 1.") var assignments: [String]
         @Option(help: "Drive: push-pull, open-drain, open-source.") var drive: GPIODrive = .pushPull
-        @Flag(name: [.short, .long], help: "Treat the lines as active-low.") var activeLow = false
+        @Flag(name: [.customShort("l"), .long], help: "Treat the lines as active-low.") var activeLow = false
         @Option(help: "Keep the lines driven this long before releasing them (e.g. 500ms, 2s).")
         var hold: DurationArgument?
 
@@ -175,7 +175,7 @@ extension GPIO {
         @Argument(help: "Lines: offsets or names.") var lines: [String]
         @Option(help: "Edges: rising, falling, both.") var edge: GPIOEdge = .both
         @Option(help: "Pull: as-is, disabled, pull-up, pull-down.") var bias: GPIOBias = .asIs
-        @Flag(name: [.short, .long], help: "Treat the lines as active-low.") var activeLow = false
+        @Flag(name: [.customShort("l"), .long], help: "Treat the lines as active-low.") var activeLow = false
         @Option(help: "Debounce period (libgpiod v2 and the simulator only), e.g. 10ms.") var debounce: DurationArgument?
         @Option(name: [.customShort("n"), .long], help: "Exit after this many events.") var numEvents: Int?
         @Option(help: "Exit after this long without reaching --num-events (e.g. 5s).") var timeout: DurationArgument?
