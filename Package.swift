@@ -13,7 +13,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
@@ -25,7 +24,6 @@ let package = Package(
             name: "MoteLinux",
             dependencies: [
                 "MoteHAL", "CI2C", "CGPIOD",
-                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(
