@@ -4,7 +4,6 @@ SWIFT ?= swift
 # Debian packages the build and the tests need: headers and libraries of the system-library targets, and the
 # reference tools (i2c-tools, gpiod) whose output mote matches.
 DEB_PACKAGES := libi2c-dev libgpiod-dev pkg-config i2c-tools gpiod
-V2_PKGCONFIG = $(shell scripts/libgpiod-v2 | tail -n 1)
 
 .PHONY: run test test-unit test-gpiod-v2 deps build install clean
 
@@ -46,7 +45,7 @@ test-unit: deps
 	MOTE_EXPECT_GPIOD_API=1 $(SWIFT) test --skip-build
 
 test-gpiod-v2: deps
-	@pc="$(V2_PKGCONFIG)"; lib="$$(dirname "$$pc")"; \
+	@set -e; pc="$$(scripts/libgpiod-v2)"; lib="$$(dirname "$$pc")"; \
 	echo "libgpiod v2 from $$pc"; \
 	PKG_CONFIG_PATH="$$pc" $(SWIFT) build --build-tests --scratch-path .build-gpiod-v2 -Xlinker -rpath -Xlinker "$$lib" && \
 	PKG_CONFIG_PATH="$$pc" LD_LIBRARY_PATH="$$lib" MOTE_EXPECT_GPIOD_API=2 \

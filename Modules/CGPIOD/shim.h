@@ -390,7 +390,7 @@ static inline int CGPIOD_chip_request_lines(CGPIOD_chip *chip, const unsigned in
     }
     gpiod_request_config_set_consumer(request_config, consumer);
     if (settings->edge != CGPIOD_EDGE_NONE) {
-        made->events = gpiod_edge_event_buffer_new(CGPIOD_MAX_LINES);
+        made->events = gpiod_edge_event_buffer_new(64); /* events taken from the kernel in one read */
         if (!made->events) {
             error = errno;
             goto out;
