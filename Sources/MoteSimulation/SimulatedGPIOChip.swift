@@ -127,10 +127,11 @@ public final class SimulatedGPIOChip: GPIOChip {
     func level(_ offset: Int) -> Bool {
         if let request = requests[offset], let value = request.outputs[offset] {
             let driven = (value == .active) != request.settings.activeLow
+            // Open drain only pulls low and open source only pulls high; otherwise the line floats.
             switch request.settings.drive {
             case .pushPull: return driven
-            case .openDrain where !driven, .openSource where driven: return driven
-            default: break
+            case .openDrain: if !driven { return false }
+            case .openSource: if driven { return true }
             }
         }
         if let level = external[offset] { return level }
@@ -272,11 +273,8 @@ final class SimulatedLineRequest: GPIOLineRequest {
         lastLevel[offset] = level
         let logicalRising = level != settings.activeLow
         let kind: GPIOEdgeEvent.Kind = logicalRising ? .rising : .falling
-        switch settings.edge {
-        case .both, .rising where kind == .rising, .falling where kind == .falling:
-            events.append(GPIOEdgeEvent(offset: offset, kind: kind, timestamp: time))
-        default:
-            break
-        }
+        let wanted = settings.edge == .both || (settings.edge == .rising && kind == .rising)
+            || (settings.edge == .falling && kind == .falling)
+        if wanted { events.append(GPIOEdgeEvent(offset: offset, kind: kind, timestamp: time)) }
     }
 }

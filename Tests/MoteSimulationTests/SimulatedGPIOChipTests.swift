@@ -89,3 +89,20 @@ final class SimulatedGPIOChipTests: XCTestCase {
         XCTAssertEqual(events, [GPIOEdgeEvent(offset: 3, kind: .rising, timestamp: .milliseconds(32))])
     }
 }
+
+final class SimulatedGPIODriveTests: XCTestCase {
+    func testOpenDrainPullsLowAndOtherwiseLetsTheBiasWin() throws {
+        let chip = SimulatedGPIOChip(name: "gpiochip0", label: "t", lines: [SimulatedLine(boardPull: true)],
+                                     clock: ManualClock())
+        let line = try chip.requestLines([0], settings: .output(.inactive, drive: .openDrain), consumer: "t")
+        XCTAssertFalse(chip.physicalLevel(0))
+        try line.setValues([0: .active])
+        XCTAssertTrue(chip.physicalLevel(0), "released: the board's pull-up holds it high")
+        line.release()
+        let source = try chip.requestLines([0], settings: .output(.inactive, drive: .openSource), consumer: "t")
+        chip.drive(0, level: false)
+        XCTAssertFalse(chip.physicalLevel(0), "open source does not drive low; the outside world does")
+        try source.setValues([0: .active])
+        XCTAssertTrue(chip.physicalLevel(0))
+    }
+}
