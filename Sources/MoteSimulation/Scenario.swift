@@ -108,8 +108,7 @@ public final class SimulatedBoard: Board {
                     deviceTable,
                     ["address", "model", "dump", "temperature_celsius", "relative_humidity_percent", "pressure_pascals"],
                     at: devicePath)
-                let raw = try reader.integer(deviceTable, "address", at: devicePath, in: 0...0x7F, hex: true)
-                guard let address = I2CAddress(raw) else { continue }  // in range: checked above
+                let address = try reader.address(deviceTable, at: devicePath)
                 guard bus.device(at: address) == nil else {
                     throw reader.error(at: devicePath, key: "address", "two devices at \(address) on bus \(number)")
                 }
@@ -326,6 +325,14 @@ struct ScenarioReader {
                         "\(key) = \(show(number)) is out of range (\(show(range.lowerBound))–\(show(range.upperBound)))")
         }
         return number
+    }
+
+    func address(_ table: TOMLTable, at path: [(String, Int)]) throws(ScenarioError) -> I2CAddress {
+        let raw = try integer(table, "address", at: path, in: 0...0x7F, hex: true)
+        guard let address = I2CAddress(raw) else {
+            throw error(at: path, key: "address", "address = \(raw) is not a 7-bit I2C address")
+        }
+        return address
     }
 
     func double(_ table: TOMLTable, _ key: String, at path: [(String, Int)], in range: ClosedRange<Double>)
