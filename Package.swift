@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "MoteHAL", targets: ["MoteHAL"]),
         .library(name: "MoteLinux", targets: ["MoteLinux"]),
         .library(name: "MoteSimulation", targets: ["MoteSimulation"]),
+        .library(name: "MoteSensors", targets: ["MoteSensors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,7 @@ let package = Package(
                 "MoteHAL", "CI2C", "CGPIOD",
             ]
         ),
+        .target(name: "MoteSensors", dependencies: ["MoteHAL"]),
         .target(
             name: "MoteSimulation",
             dependencies: ["MoteHAL", .product(name: "TOMLKit", package: "TOMLKit")]
@@ -33,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "mote",
             dependencies: [
-                "MoteHAL", "MoteLinux", "MoteSimulation",
+                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "MoteHALTests", dependencies: ["MoteHAL", "MoteSimulation"]),
         .testTarget(name: "MoteLinuxTests", dependencies: ["MoteLinux", "MoteHAL"]),
         .testTarget(name: "MoteSimulationTests", dependencies: ["MoteSimulation", "MoteHAL"]),
+        .testTarget(name: "MoteSensorsTests", dependencies: ["MoteSensors", "MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),
     ],
     swiftLanguageModes: [.v6]

@@ -30,7 +30,7 @@ public struct ScenarioError: Error, Equatable, Sendable, CustomStringConvertible
 ///
 /// [[i2c.device]]
 /// address = 0x76
-/// model = "registers"          # registers | sht3x
+/// model = "registers"          # one of DeviceModels.all: registers, sht3x, …
 /// dump = "board.i2cdump"       # i2cdump output to replay; relative to the scenario file
 ///
 /// [[gpio]]
@@ -184,18 +184,19 @@ public final class SimulatedBoard: Board {
         if let value = try reader.double(table, "pressure_pascals", at: path, in: 0...1_000_000) {
             environment.pressurePascals = value
         }
-        switch try reader.string(table, "model", at: path) {
-        case "registers":
-            guard let dump = try reader.string(table, "dump", at: path) else {
-                throw reader.error(at: path, key: "model", "a \"registers\" device needs dump = \"FILE\" (i2cdump output)")
-            }
-            return RegisterFileDevice(image: try loadDump(dump, at: path, reader: reader, directory: directory))
-        case "sht3x":
-            return SHT3xModel(clock: clock, environment: environment)
-        case let other:
-            throw reader.error(at: path, key: "model",
-                               "model must be one of \"registers\", \"sht3x\"; found \(other.map { "\"\($0)\"" } ?? "none")")
+        let name = try reader.string(table, "model", at: path)
+        guard let name, let kind = DeviceModels.named(name) else {
+            let known = DeviceModels.all.map { "\"\($0.name)\"" }.joined(separator: ", ")
+            throw reader.error(at: path, key: name == nil ? nil : "model",
+                               "model must be one of \(known); found \(name.map { "\"\($0)\"" } ?? "none")")
         }
+        var image: [UInt8?]?
+        if let dump = try reader.string(table, "dump", at: path) {
+            image = try loadDump(dump, at: path, reader: reader, directory: directory)
+        } else if kind.requiresImage {
+            throw reader.error(at: path, key: "model", "a \"\(name)\" device needs dump = \"FILE\" (i2cdump output)")
+        }
+        return kind.make(DeviceModelContext(clock: clock, environment: environment, image: image))
     }
 
     private static func loadDump(_ name: String, at path: [(String, Int)], reader: ScenarioReader, directory: String)

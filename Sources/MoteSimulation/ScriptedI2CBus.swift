@@ -3,9 +3,12 @@ import MoteHAL
 /// A transaction-expecting mock bus for driver tests: each call must match the next expectation exactly (address,
 /// operations or SMBus operation), and gets its scripted reply or error.
 ///
+/// It is also the driver's `Delay`: a `.wait` expectation checks that the driver waits exactly that long at that
+/// point in the exchange, so a test pins down bytes, order and waits together.
+///
 /// A call that matches nothing, or arrives when no expectation is left, fails with `.other` and is recorded in
 /// `violations`; `verifyFinished()` reports expectations left unused. Tests assert both.
-public final class ScriptedI2CBus: I2CBus {
+public final class ScriptedI2CBus: I2CBus, Delay {
     /// One expected call and what it answers.
     public enum Expectation: Equatable, Sendable {
         /// A plain transaction; `replies` are returned for its reads.
@@ -14,6 +17,8 @@ public final class ScriptedI2CBus: I2CBus {
         case smbus(I2CAddress, SMBusOperation, pec: Bool = false, reply: [UInt8] = [])
         /// Either kind of call to `address`, failing with `error`.
         case failure(I2CAddress, HardwareError.Kind)
+        /// The driver sleeps for exactly this long.
+        case wait(Duration)
     }
 
     public let name = "scripted"
@@ -57,6 +62,16 @@ public final class ScriptedI2CBus: I2CBus {
         case let other:
             throw violation("\(call), expected \(other)")
         }
+    }
+
+    public func sleep(for duration: Duration) {
+        let call = "wait(\(duration))"
+        guard !expectations.isEmpty else {
+            violations.append("unexpected \(call), expected nothing more")
+            return
+        }
+        let expected = expectations.removeFirst()
+        if expected != .wait(duration) { violations.append("unexpected \(call), expected \(expected)") }
     }
 
     private func next(_ call: String) throws(HardwareError) -> Expectation {

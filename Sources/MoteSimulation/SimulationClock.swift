@@ -3,9 +3,12 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import MoteHAL
 
 /// The time a simulated device sees: the monotonic clock in the CLI, a manual clock in tests.
-public protocol SimulationClock: AnyObject {
+///
+/// It is also the `Delay` a driver waits with on a simulated board, so a driver's waits move the devices' time.
+public protocol SimulationClock: Delay {
     /// Time since the clock's origin.
     var now: Duration { get }
 
@@ -13,7 +16,11 @@ public protocol SimulationClock: AnyObject {
     func sleep(until deadline: Duration)
 }
 
-/// A clock that moves only when told to, so tests decide exactly what a device sees.
+extension SimulationClock {
+    public func sleep(for duration: Duration) { sleep(until: now + duration) }
+}
+
+/// A clock that moves only when told to (or when a driver waits on it), so tests decide exactly what a device sees.
 public final class ManualClock: SimulationClock {
     public private(set) var now: Duration
 

@@ -171,3 +171,16 @@ final class RecordingModel: I2CDeviceModel {
     }
     func stop() {}
 }
+
+final class ScriptedWaitTests: XCTestCase {
+    func testWaitsAreCheckedInOrder() throws {
+        let address = I2CAddress(0x44)!
+        let bus = ScriptedI2CBus([.transfer(address, [.write([0x24, 0x00])]), .wait(.milliseconds(16)),
+                                  .transfer(address, [.read(count: 1)], replies: [[0]])])
+        try bus.write(address, [0x24, 0x00])
+        bus.sleep(for: .milliseconds(15))
+        XCTAssertEqual(bus.violations, ["unexpected wait(0.015 seconds), expected wait(0.016 seconds)"])
+        _ = try bus.read(address, count: 1)
+        XCTAssertEqual(bus.unusedExpectations, [])
+    }
+}
