@@ -6,6 +6,13 @@ public protocol Board: AnyObject {
     /// A short description for messages: `Linux`, `simulated board (built-in default)`.
     var description: String { get }
 
+    /// The bus a command uses when none is named: 1 on a Raspberry Pi (its GPIO-header bus), the first bus of a
+    /// simulated board.
+    var defaultI2CBus: Int { get }
+
+    /// What drivers wait with: the thread's sleep on hardware, the board's clock when simulated.
+    var delay: any Delay { get }
+
     /// The I2C adapters present, in bus-number order.
     func i2cAdapters() throws(HardwareError) -> [I2CAdapterInfo]
 

@@ -4,6 +4,9 @@ import MoteHAL
 /// The real devices of this Linux machine: `/dev/i2c-N` adapters and `/dev/gpiochipN` chips.
 public final class LinuxBoard: Board {
     public let description = "Linux"
+    public let delay: any Delay = SystemDelay()
+    /// Bus 1 is the GPIO header's I2C on every Raspberry Pi since the model B rev 2.
+    public let defaultI2CBus = 1
 
     /// Where sysfs is mounted; tests point it at a fake tree.
     let sysfs: String

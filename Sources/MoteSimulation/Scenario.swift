@@ -50,6 +50,10 @@ public final class SimulatedBoard: Board {
     public let buses: [SimulatedI2CBus]
     /// The GPIO chips, named gpiochip0, gpiochip1, … in the order the scenario lists them.
     public let chips: [SimulatedGPIOChip]
+    /// The board's clock: devices convert on it, and drivers wait on it.
+    public let clock: any SimulationClock
+    public var delay: any Delay { clock }
+    public var defaultI2CBus: Int { buses.first?.number ?? 1 }
 
     /// Loads the built-in default board.
     public static func defaultBoard(clock: any SimulationClock = MonotonicClock()) throws(ScenarioError)
@@ -163,6 +167,7 @@ public final class SimulatedBoard: Board {
         }
         self.buses = buses
         self.chips = chips
+        self.clock = clock
     }
 
     private static func readFailure(_ path: String) -> String {

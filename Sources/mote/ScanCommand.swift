@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MoteHAL
+import MoteSensors
 
 /// `mote scan`: i2cdetect's probe and grid.
 struct Scan: ParsableCommand {
@@ -43,6 +44,9 @@ struct Scan: ParsableCommand {
     @Flag(help: "Print JSON instead of the grid.")
     var json = false
 
+    @Flag(help: "Print only i2cdetect's grid: do not identify the chips that answered.")
+    var noIdentify = false
+
     func run() throws {
         let board = try board.board()
         if list { return try printList(board) }
@@ -66,6 +70,17 @@ struct Scan: ParsableCommand {
             }
         }
         let results = try hardware { () throws(HardwareError) in try handle.scan(scanRange, mode: mode) }
+        // Identification reads chip-id registers first and sends a documented read command only where no register
+        // reader recognised the chip (SensorCatalog.identify), so an unknown chip is not written to needlessly.
+        var identified: [Int: SensorIdentification] = [:]
+        if !noIdentify {
+            for address in results.indices where results[address] == .present {
+                guard let target = I2CAddress(address),
+                    let (_, identification) = SensorCatalog.identify(on: handle, at: target, delay: board.delay)
+                else { continue }
+                identified[address] = identification
+            }
+        }
         if json {
             let adapter = try hardware { () throws(HardwareError) in try board.i2cAdapters() }
                 .first { $0.number == number }?.name
@@ -73,12 +88,20 @@ struct Scan: ParsableCommand {
                 bus: number, adapter: adapter, first: "0x" + hex2(scanRange.lowerBound),
                 last: "0x" + hex2(scanRange.upperBound),
                 addresses: results.enumerated().compactMap { address, result in
-                    result == .present || result == .inUse
-                        ? ScanReport.Entry(address: "0x" + hex2(UInt8(address)), state: result) : nil
+                    guard result == .present || result == .inUse else { return nil }
+                    let identification = identified[address]
+                    return ScanReport.Entry(
+                        address: "0x" + hex2(UInt8(address)), state: result, model: identification?.model,
+                        identifiedBy: identification?.method, supported: identification?.supported)
                 })
             try printJSON(report)
         } else {
             print(detectGrid(results), terminator: "")
+            if !identified.isEmpty { print() }
+            for (address, identification) in identified.sorted(by: { $0.key < $1.key }) {
+                let note = identification.supported ? "" : " (no driver)"
+                print("0x\(hex2(UInt8(address)))  \(identification.model.padding(8))  \(identification.method)\(note)")
+            }
         }
     }
 
@@ -145,6 +168,14 @@ struct ScanReport: Encodable {
     struct Entry: Encodable {
         var address: String
         var state: I2CProbeResult
+        var model: String?
+        var identifiedBy: String?
+        var supported: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case address, state, model, supported
+            case identifiedBy = "identified_by"
+        }
     }
 
     var bus: Int

@@ -1,0 +1,25 @@
+import MoteHAL
+
+/// Every driver family this project has, in the order detection tries them at a shared address.
+public enum SensorCatalog {
+    /// The families; at an address several can live at, families that identify by reading registers come before
+    /// those that must send a command, so no command reaches a chip that a register read would have named.
+    public static let families: [SensorFamily] = []
+
+    /// The family a user names in `--device NAME@ADDR` (its name or an alias), or nil.
+    public static func family(named name: String) -> SensorFamily? {
+        let name = name.lowercased()
+        return families.first { $0.name == name || $0.aliases.contains(name) }
+    }
+
+    /// What answers at `address`, tried family by family (register readers first), or nil when nothing is known.
+    public static func identify(on bus: any I2CBus, at address: I2CAddress, delay: any Delay)
+        -> (SensorFamily, SensorIdentification)?
+    {
+        let candidates = families.filter { $0.addresses.contains(address.rawValue) }
+        for family in candidates.filter({ !$0.identifiesByCommand }) + candidates.filter(\.identifiesByCommand) {
+            if let identification = family.identify(bus, address, delay) { return (family, identification) }
+        }
+        return nil
+    }
+}
