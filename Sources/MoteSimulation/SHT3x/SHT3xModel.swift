@@ -47,7 +47,7 @@ public final class SHT3xModel: I2CDeviceModel {
         self.busyUntil = clock.now + (justPoweredUp ? Self.resetTime : .zero)
     }
 
-    /// The status register (Table 17): alert pending (15), heater (13), reset detected (4), command failed (1).
+    /// The status register (Table 18): alert pending (15), heater (13), reset detected (4), command failed (1).
     ///
     /// Alert pending reads 1 after a reset (its default) until the status is cleared; the tracking alerts (11, 10)
     /// stay 0 because alert limits are not modelled.
