@@ -4,7 +4,11 @@ import MoteHAL
 public enum SensorCatalog {
     /// The families; at an address several can live at, families that identify by reading registers come before
     /// those that must send a command, so no command reaches a chip that a register read would have named.
-    public static let families: [SensorFamily] = []
+    public static let families: [SensorFamily] = [
+        // Command-identified families come last at their addresses anyway; among them SHT4x goes before SHT3x:
+        // a lone 0x89 is ignored by an SHT3x, and it only moves the pointer of an unknown register chip.
+        .sht4x, .sht3x,
+    ]
 
     /// The family a user names in `--device NAME@ADDR` (its name or an alias), or nil.
     public static func family(named name: String) -> SensorFamily? {

@@ -41,9 +41,8 @@ public enum DeviceModels {
         DeviceModelKind(name: "registers", requiresImage: true) { context in
             RegisterFileDevice(image: context.image ?? [])
         },
-        DeviceModelKind(name: "sht3x") { context in
-            SHT3xModel(clock: context.clock, environment: context.environment)
-        },
+        .sht3x,
+        .sht4x,
     ]
 
     /// The kind called `name`, or nil.
