@@ -260,7 +260,8 @@ public struct BME280<Bus: I2CBus>: SensorDriver {
         }
         try writeRegister(BME280Register.config, configuration.configRegister(on: chip))
         let modeBits: UInt8 = configuration.mode == .normal ? 0b11 : 0b00
-        try writeRegister(BME280Register.controlMeasurement, configuration.controlMeasurementRegister(modeBits: modeBits))
+        let controlMeasurement = configuration.controlMeasurementRegister(modeBits: modeBits)
+        try writeRegister(BME280Register.controlMeasurement, controlMeasurement)
         if configuration.mode == .normal {
             delay.sleep(for: configuration.maximumMeasurementTime(on: chip))
         }
