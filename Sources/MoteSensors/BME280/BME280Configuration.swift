@@ -42,10 +42,15 @@ public struct BME280Configuration: Sendable, Equatable {
     public enum Oversampling: UInt8, Sendable, CaseIterable {
         /// The channel is not measured; its data registers hold 0x80000 (0x8000 for humidity).
         case skipped = 0
+        /// One sample (code 001): 16-bit temperature/pressure without the filter.
         case x1 = 1
+        /// Two samples averaged (code 010).
         case x2 = 2
+        /// Four samples averaged (code 011).
         case x4 = 3
+        /// Eight samples averaged (code 100).
         case x8 = 4
+        /// Sixteen samples averaged (code 101): 20-bit temperature/pressure.
         case x16 = 5
 
         /// How many samples the chip averages: 0 when skipped, else 1–16.
@@ -54,10 +59,15 @@ public struct BME280Configuration: Sendable, Equatable {
 
     /// IIR filter coefficient for temperature and pressure (BME280 datasheet §3.4.4 and §5.4.6, Table 28).
     public enum Filter: UInt8, Sendable, CaseIterable {
+        /// No filtering (code 000); outputs have the oversampling's resolution.
         case off = 0
+        /// Coefficient 2 (code 001): 2 samples to reach 75 % of a step (Table 6).
         case coefficient2 = 1
+        /// Coefficient 4 (code 010): 5 samples to reach 75 % of a step.
         case coefficient4 = 2
+        /// Coefficient 8 (code 011): 11 samples to reach 75 % of a step.
         case coefficient8 = 3
+        /// Coefficient 16 (code 100): 22 samples to reach 75 % of a step.
         case coefficient16 = 4
     }
 

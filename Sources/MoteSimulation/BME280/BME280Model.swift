@@ -39,9 +39,12 @@ public final class BME280Model: I2CDeviceModel {
 
     /// Trimming parameters as stored in NVM (BME280 §4.2.2, Table 16).
     public struct Calibration: Sendable, Equatable {
+        /// dig_T1…dig_T3.
         public var t1: UInt16, t2: Int16, t3: Int16
+        /// dig_P1…dig_P9.
         public var p1: UInt16, p2: Int16, p3: Int16, p4: Int16, p5: Int16, p6: Int16, p7: Int16, p8: Int16
         public var p9: Int16
+        /// dig_H1…dig_H6 (dig_H4 and dig_H5 are 12-bit signed values).
         public var h1: UInt8, h2: Int16, h3: UInt8, h4: Int16, h5: Int16, h6: Int8
 
         /// Creates a set of trimming parameters.
@@ -82,6 +85,7 @@ public final class BME280Model: I2CDeviceModel {
         }
     }
 
+    /// `bme280` or `bmp280`.
     public let modelName: String
     /// Which chip this is.
     public let variant: Variant
