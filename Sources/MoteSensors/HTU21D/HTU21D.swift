@@ -68,7 +68,8 @@ public struct HTU21D<Bus: I2CBus>: SensorDriver {
     /// The chip as identified: `htu21d`, `si7021`, `si7020`, …
     public var model: String { variant.rawValue }
 
-    /// Timing and currents for the identified variant with the configured resolution and heater level.
+    /// Timing and currents for the identified variant with the configured resolution and heater level; the
+    /// Si7006/13/20 and samples get the Si7021's figures under their own part name.
     public var datasheet: SensorDatasheet {
         var sheet = variant.isSiliconLabs ? HTU21DChip.si7021Datasheet : HTU21DChip.htu21dDatasheet
         sheet.part = variant.partName

@@ -10,6 +10,7 @@ import MoteHAL
 /// byte, which some drivers send as if it were a command — is acknowledged and ignored; other commands are not
 /// acknowledged. Calibration lives in OTP and survives a soft reset.
 public final class AHT20Model: I2CDeviceModel {
+    /// What a scenario calls the model.
     public let modelName = "aht20"
     /// What the sensor measures.
     public var environment: SimulatedEnvironment
@@ -47,8 +48,10 @@ public final class AHT20Model: I2CDeviceModel {
         return (measurement != nil ? 0x80 : 0) | (isCalibrated ? 0x08 : 0)
     }
 
+    /// START: nothing is acknowledged during power-up or a soft reset.
     public func start(read: Bool) -> Bool { clock.now >= readyAfterReset }
 
+    /// A command and its parameters; unknown commands are not acknowledged.
     public func write(_ bytes: [UInt8]) throws(DeviceRefusal) {
         guard let command = bytes.first else { return }
         advance()
@@ -74,12 +77,14 @@ public final class AHT20Model: I2CDeviceModel {
         }
     }
 
+    /// The bytes the chip clocks out; past its reply the bus reads 0xFF.
     public func read(count: Int) throws(DeviceRefusal) -> [UInt8] {
         let frame = [status] + lastData
         let bytes = frame + [Self.checksum(frame)]
         return (0..<count).map { $0 < bytes.count ? bytes[$0] : 0xFF }
     }
 
+    /// STOP: nothing to do; the chip keeps its state between transactions.
     public func stop() {}
 
     /// Completes what the clock says is done: a measurement's data replace the last ones, calibration loads.

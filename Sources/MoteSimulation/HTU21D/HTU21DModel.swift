@@ -104,6 +104,7 @@ public final class HTU21DModel: I2CDeviceModel {
         }
     }
 
+    /// START: nothing is acknowledged during power-up or reset; a read header is refused while converting.
     public func start(read: Bool) -> Bool {
         guard clock.now >= readyAfterReset else { return false }
         guard read else { return true }
@@ -115,6 +116,7 @@ public final class HTU21DModel: I2CDeviceModel {
         return true
     }
 
+    /// A command and its parameters; unknown commands are not acknowledged.
     public func write(_ bytes: [UInt8]) throws(DeviceRefusal) {
         guard let command = bytes.first else { return }
         reply = nil
@@ -153,6 +155,7 @@ public final class HTU21DModel: I2CDeviceModel {
         }
     }
 
+    /// The bytes the chip clocks out; past its reply the bus reads 0xFF.
     public func read(count: Int) throws(DeviceRefusal) -> [UInt8] {
         if reply == nil, let pending, pending.holdMaster {
             // Hold master: SCL is stretched until the conversion is done.
@@ -165,6 +168,7 @@ public final class HTU21DModel: I2CDeviceModel {
         return (0..<count).map { $0 < bytes.count ? bytes[$0] : 0xFF }
     }
 
+    /// STOP: nothing to do; the chip keeps its state between transactions.
     public func stop() {}
 
     private func startMeasurement(humidity: Bool, holdMaster: Bool) {
