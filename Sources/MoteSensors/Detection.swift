@@ -7,7 +7,10 @@ public enum SensorCatalog {
     public static let families: [SensorFamily] = [
         // Command-identified families come last at their addresses anyway; among them SHT4x goes before SHT3x:
         // a lone 0x89 is ignored by an SHT3x, and it only moves the pointer of an unknown register chip.
+        .bme280,
         .sht4x, .sht3x,
+        .htu21d,
+        .aht20,
     ]
 
     /// The family a user names in `--device NAME@ADDR` (its name or an alias), or nil.

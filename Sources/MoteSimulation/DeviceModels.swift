@@ -41,8 +41,10 @@ public enum DeviceModels {
         DeviceModelKind(name: "registers", requiresImage: true) { context in
             RegisterFileDevice(image: context.image ?? [])
         },
-        .sht3x,
-        .sht4x,
+        .bme280, .bmp280,
+        .sht3x, .sht4x,
+        .htu21d, .si7021,
+        .aht20,
     ]
 
     /// The kind called `name`, or nil.

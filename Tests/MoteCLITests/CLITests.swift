@@ -50,7 +50,7 @@ final class CLITests: XCTestCase {
     // MARK: scan
 
     func testScanGridOnTheDefaultBoard() throws {
-        let run = try mote(["scan", "--simulate", "1"])
+        let run = try mote(["scan", "--simulate", "--no-identify", "1"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.stdout, """
                  0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f
@@ -66,11 +66,26 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(run.stderr, "")
     }
 
+    func testScanNamesWhatItFindsAfterTheGrid() throws {
+        let run = try mote(["scan", "--simulate", "1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 13, run.stdout)
+        XCTAssertEqual(lines[9], "", "a blank line separates the i2cdetect grid from the names")
+        XCTAssertTrue(lines[10].hasPrefix("0x44  sht3x     status register"), String(lines[10]))
+        XCTAssertEqual(lines[11], "0x76  bme280    chip id 0x60 at register 0xd0")
+        let json = try mote(["scan", "--simulate", "1", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let entries = object?["addresses"] as? [[String: Any]]
+        XCTAssertEqual(entries?.compactMap { $0["model"] as? String }, ["sht3x", "bme280"])
+        XCTAssertEqual(entries?.last?["identified_by"] as? String, "chip id 0x60 at register 0xd0")
+    }
+
     func testScanAllAndNarrowedRanges() throws {
-        let all = try mote(["scan", "--simulate", "-a", "-y", "1"])
+        let all = try mote(["scan", "--simulate", "-a", "-y", "--no-identify", "1"])
         XCTAssertTrue(all.stdout.contains("\n00: -- -- -- "), all.stdout)
         XCTAssertTrue(all.stdout.hasSuffix("70: -- -- -- -- -- -- 76 -- -- -- -- -- -- -- -- -- \n"), all.stdout)
-        let narrow = try mote(["scan", "--simulate", "1", "0x44", "0x45"])
+        let narrow = try mote(["scan", "--simulate", "--no-identify", "1", "0x44", "0x45"])
         XCTAssertTrue(narrow.stdout.contains("\n40:             44 --                               \n"), narrow.stdout)
         XCTAssertTrue(narrow.stdout.contains("\n70:                                                 \n"))
     }
