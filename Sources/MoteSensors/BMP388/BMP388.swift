@@ -23,8 +23,8 @@ public enum BMP388Variant: String, Sendable, CaseIterable {
 
 /// How a BMP388/BMP390 measures: oversampling, IIR filter and whether pressure is converted (datasheet §3.4, §3.5).
 ///
-/// The defaults are the datasheet's "weather monitoring (lowest power)" use case (Table 9 of §3.5): forced mode,
-/// pressure and temperature oversampling ×1, IIR filter off.
+/// The defaults are the datasheet's "weather monitoring (lowest power)" use case (§3.5, recommended settings):
+/// forced mode, pressure and temperature oversampling ×1, IIR filter off.
 public struct BMP388Configuration: Sendable, Equatable {
     /// Oversampling of one channel: `osr_p` / `osr_t` in the OSR register 0x1C (§3.4.1, §3.4.2).
     public enum Oversampling: UInt8, Sendable, CaseIterable {
@@ -136,7 +136,7 @@ public struct BMP388<Bus: I2CBus>: SensorDriver {
     /// The wait between two STATUS reads that found the data not ready.
     static var readyPollInterval: Duration { .milliseconds(1) }
 
-    /// The address with SDO tied to GND; 0x77 with SDO tied to VDDIO (§5.2, I2C interface).
+    /// The address with SDO tied to GND; 0x77 with SDO tied to VDDIO (I2C interface, device address).
     public static var defaultAddress: I2CAddress { I2CAddress(0x76)! }
 
     /// The BMP388's figures for the default configuration (BMP388 datasheet, Table 2 and §3.9.2).

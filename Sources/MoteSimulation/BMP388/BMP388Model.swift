@@ -6,13 +6,14 @@ import MoteHAL
 /// Register file with the §4.3 map: CHIP_ID, ERR_REG (clear on read), STATUS (cmd_rdy, drdy_press, drdy_temp;
 /// each drdy bit clears when one of its data registers is read), DATA 0x04…0x09, EVENT (por_detected, clear on
 /// read), PWR_CTRL, OSR, ODR, CONFIG, the calibration NVM at 0x31…0x45 and CMD (soft reset 0xB6, FIFO flush
-/// 0xB0; anything else sets cmd_err). Multi-byte writes are register/data pairs, reads auto-increment (§5.2).
+/// 0xB0; anything else sets cmd_err). Multi-byte writes are register/data pairs, reads auto-increment (I2C
+/// interface section).
 ///
 /// Forced mode (PWR_CTRL mode 01 or 10) converts once, taking the §3.9.2 maximum conversion time on the clock,
 /// then latches the data, sets the drdy bits and returns to sleep; until then the data registers keep their old
 /// values. Normal mode (11) converts every ODR period and raises conf_err (and falls back to sleep) when the
-/// conversion does not fit the period (§3.9.3). Soft reset restores the defaults; for the start-up time (2 ms)
-/// the chip does not acknowledge. Raw values come from inverting the §9.2/§9.3 float compensation numerically
+/// conversion does not fit the period. Soft reset restores the defaults; for the start-up time (2 ms) the chip
+/// does not acknowledge. Raw values come from inverting the §9.2/§9.3 float compensation numerically
 /// (Newton's method) with the model's own calibration constants; the IIR filter (§3.4.3) acts on raw values and
 /// starts from the first sample. The FIFO is not modelled (FIFO_LENGTH reads 0).
 public final class BMP388Model: I2CDeviceModel {
@@ -153,7 +154,7 @@ public final class BMP388Model: I2CDeviceModel {
                 store(byte, at: Int(register))
                 pendingWriteRegister = nil
             } else {
-                // §5.2: a burst write continues with register address / data pairs.
+                // A burst write continues with register address / data pairs (I2C interface section).
                 pendingWriteRegister = byte
                 pointer = byte
             }
@@ -238,7 +239,7 @@ public final class BMP388Model: I2CDeviceModel {
             let period = Duration.microseconds(5_000 << odrSelect)
             let conversion = conversionTime
             guard conversion <= period else {
-                // §3.9.3 / ERR_REG: a measurement longer than the ODR period is a configuration error.
+                // ERR_REG conf_err: a measurement longer than the ODR period is a configuration error.
                 setError(0x04)
                 registers[Register.powerControl] = value & 0x03
                 return
@@ -268,7 +269,7 @@ public final class BMP388Model: I2CDeviceModel {
         if let done = forcedMeasurementDone, clock.now >= done {
             forcedMeasurementDone = nil
             latchMeasurement()
-            registers[Register.powerControl] = powerControl & 0x03  // back to sleep (§3.3.2)
+            registers[Register.powerControl] = powerControl & 0x03  // back to sleep (forced mode)
         }
         if let mode = normalMode {
             let elapsed = clock.now - mode.start - mode.conversion
