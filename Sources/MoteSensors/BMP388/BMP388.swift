@@ -165,6 +165,7 @@ public struct BMP388<Bus: I2CBus>: SensorDriver {
 
     /// `bmp388` or `bmp390`, from CHIP_ID.
     public var model: String { variant.rawValue }
+    /// Where the chip answers.
     public let address: I2CAddress
     /// Which chip answered.
     public let variant: BMP388Variant

@@ -176,6 +176,7 @@ public struct LPS22<Bus: I2CBus>: SensorDriver {
 
     /// `lps22hb` or `lps22hh`, from WHO_AM_I.
     public var model: String { variant.rawValue }
+    /// Where the chip answers.
     public let address: I2CAddress
     /// Which chip answered.
     public let variant: LPS22Variant
