@@ -7,7 +7,9 @@ public enum SensorCatalog {
     public static let families: [SensorFamily] = [
         // Command-identified families come last at their addresses anyway; among them SHT4x goes before SHT3x:
         // a lone 0x89 is ignored by an SHT3x, and it only moves the pointer of an unknown register chip.
-        .bme280,
+        // Register readers: BME280 family reads 0xd0 before BMP388 reads 0x00 (a BME280 also holds 0x60 there).
+        .bme280, .bmp388,
+        .lps22,
         .sht4x, .sht3x,
         .htu21d,
         .aht20,

@@ -42,6 +42,8 @@ public enum DeviceModels {
             RegisterFileDevice(image: context.image ?? [])
         },
         .bme280, .bmp280,
+        .bmp388, .bmp390,
+        .lps22hb, .lps22hh,
         .sht3x, .sht4x,
         .htu21d, .si7021,
         .aht20,

@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
 
-/// Runs the built `mote` as a user would and checks its output and exit codes.
-final class CLITests: XCTestCase {
+/// Runs the built `mote` as a user would; the test classes below inherit the helpers, not each other's tests.
+class MoteProcessTestCase: XCTestCase {
     struct Run {
         var status: Int32
         var stdout: String
@@ -47,6 +47,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(run.stdout, "", file: file, line: line)
     }
 
+    func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "mote-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+}
+
+final class CLITests: MoteProcessTestCase {
     // MARK: scan
 
     func testScanGridOnTheDefaultBoard() throws {
@@ -218,12 +227,5 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(json.stdout, "{\"edge\":\"falling\",\"offset\":4,\"timestamp_ns\":500000000}\n")
         try assertFails(["gpio", "monitor", "--simulate", "0", "5", "-n", "1", "--timeout", "200ms"], code: 75,
                         saying: "timed out after 0 of 1 events")
-    }
-
-    private func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "mote-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
     }
 }
