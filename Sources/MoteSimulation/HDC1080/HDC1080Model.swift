@@ -40,7 +40,7 @@ public final class HDC1080Model: I2CDeviceModel {
         self.clock = clock
         self.environment = environment
         self.serialNumber = serialNumber & 0x1FF_FFFF_FFFF
-        self.image = image.map { BigEndianWordImage(image: $0) }
+        self.image = image.map { BigEndianWordImage(image: $0, fixedLowBytes: [0xFE: 0x49, 0xFF: 0x50]) }
         self.readyAfterPowerUp = clock.now + (justPoweredUp ? Self.startupTime : .zero)
     }
 

@@ -39,7 +39,9 @@ public final class MCP9808Model: I2CDeviceModel {
         self.clock = clock
         self.environment = environment
         self.deviceRevision = deviceRevision
-        self.image = image.map { BigEndianWordImage(image: $0, byteRegisters: [0x08]) }
+        self.image = image.map {
+            BigEndianWordImage(image: $0, byteRegisters: [0x08], fixedLowBytes: [0x06: 0x54, 0x07: deviceRevision])
+        }
         self.convertingSince = clock.now
         if !justPoweredUp { completeConversion() }
     }
