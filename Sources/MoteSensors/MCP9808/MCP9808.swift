@@ -239,6 +239,7 @@ public struct MCP9808<Bus: I2CBus>: SensorDriver {
             }
             try writeConfiguration(shutdown: true)
         }
+        try Self.checkUnusedBits(raw, resolution: configuration.resolution)
         let (celsius, flags) = Self.decodeAmbient(raw)
         lastAlertFlags = flags
         return Reading(temperatureCelsius: celsius)
@@ -277,6 +278,22 @@ public struct MCP9808<Bus: I2CBus>: SensorDriver {
     /// sum minus 256, which is what sign-extending the 13 bits gives.
     public static func decodeAmbient(_ raw: UInt16) -> (celsius: Double, flags: AlertFlags) {
         (celsius(fromThirteenBits: raw), AlertFlags(rawValue: UInt8(raw >> 13)))
+    }
+
+    /// Checks that the temperature bits finer than `resolution` read 0, as they do on the chip (§5.1.3, TA register
+    /// note 2). It is the only integrity check the chip allows, having no checksum, and it is empty at 0.0625 °C.
+    static func checkUnusedBits(_ raw: UInt16, resolution: Configuration.Resolution) throws(SensorError) {
+        let unused: UInt16 = switch resolution {
+        case .halfDegree: 0x0007
+        case .quarterDegree: 0x0003
+        case .eighthDegree: 0x0001
+        case .sixteenthDegree: 0x0000
+        }
+        guard raw & unused == 0 else {
+            throw .implausibleData(
+                "MCP9808 temperature register 0x\(String(raw, radix: 16)) has bits set below the "
+                    + "\(resolution.celsiusPerStep) °C resolution; they read 0")
+        }
     }
 
     /// A limit register (two's complement in bits 12:2, 0.25 °C steps, §5.1.2) in °C.
