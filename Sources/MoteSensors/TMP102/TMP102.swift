@@ -30,6 +30,16 @@ public struct TMP102<Bus: I2CBus>: SensorDriver {
             /// 8 Hz (11).
             case eightHertz
 
+            /// The time between two conversions.
+            public var period: Duration {
+                switch self {
+                case .quarterHertz: return .seconds(4)
+                case .oneHertz: return .seconds(1)
+                case .fourHertz: return .milliseconds(250)
+                case .eightHertz: return .milliseconds(125)
+                }
+            }
+
             /// The two CR bits.
             var bits: UInt16 {
                 switch self {
@@ -143,8 +153,9 @@ public struct TMP102<Bus: I2CBus>: SensorDriver {
         try BigEndianWordAccess.write(bus, address, register: Register.configuration, configuration.configRegister())
     }
 
-    /// Takes one reading: in one-shot mode starts a conversion, waits 35 ms and checks OS; then reads the
-    /// temperature register and checks its always-zero bits.
+    /// Takes one reading: in one-shot mode starts a conversion, waits 35 ms and checks OS (in continuous mode the
+    /// first reading waits one period plus 35 ms, so that the value was converted with the new settings); then
+    /// reads the temperature register and checks its fixed bits.
     public mutating func read() throws(SensorError) -> Reading {
         switch configuration.mode {
         case .oneShot:
@@ -154,7 +165,8 @@ public struct TMP102<Bus: I2CBus>: SensorDriver {
             try waitForOneShot()
         case .continuous:
             if awaitingFirstConversion {
-                delay.sleep(for: Self.conversionTime)
+                // A conversion that ends after the configuration was written may start up to one period later.
+                delay.sleep(for: configuration.conversionRate.period + Self.conversionTime)
                 awaitingFirstConversion = false
             }
         }

@@ -42,8 +42,14 @@ public final class TMP102Model: I2CDeviceModel {
         self.clock = clock
         self.environment = environment
         self.image = image.map { BigEndianWordImage(image: $0) }
-        self.convertingSince = clock.now
-        if !justPoweredUp { completeConversions(1) }
+        if justPoweredUp {
+            self.convertingSince = clock.now
+        } else {
+            // Powered for a while: a conversion has just finished.
+            self.convertingSince = clock.now - Self.conversionTime
+            self.completedConversions = 1
+            completeConversions(1)
+        }
     }
 
     /// Whether the chip is in shutdown (SD, configuration bit 8).
