@@ -217,7 +217,8 @@ final class TMP102ModelRoundTripTests: XCTestCase {
 
     func testReadingsMatchTheEnvironmentInEveryModeAndFormat() throws {
         let configurations: [TMP102<SimulatedI2CBus>.Configuration] = [
-            .init(), .init(extendedRange: true), .init(mode: .continuous), .init(mode: .continuous, extendedRange: true),
+            .init(), .init(extendedRange: true), .init(mode: .continuous),
+            .init(mode: .continuous, extendedRange: true),
         ]
         let temperatures = [-55, -25.3, -0.0625, -0.01, 0, 22.5, 100, 127.9]
         for configuration in configurations {
@@ -299,7 +300,8 @@ final class TMP102ModelRoundTripTests: XCTestCase {
         var inverted = try TMP102(bus: bus, address: address, delay: clock, configuration: .init(alertActiveHigh: true))
         _ = try inverted.read()
         XCTAssertFalse(try inverted.alertActive())
-        XCTAssertEqual(try bus.writeRead(address, [0x01], count: 2)[1] & 0x20, 0, "AL reads 0 with POL = 1 and no alert")
+        XCTAssertEqual(try bus.writeRead(address, [0x01], count: 2)[1] & 0x20, 0,
+                       "AL reads 0 with POL = 1 and no alert")
     }
 }
 

@@ -40,8 +40,9 @@ public struct HDC1080<Bus: I2CBus>: SensorDriver {
         public var heater: Bool
 
         /// Creates a configuration; the defaults are the power-on resolutions with sequential acquisition.
-        public init(temperatureResolution: TemperatureResolution = .bits14, humidityResolution: HumidityResolution = .bits14,
-                    acquisition: Acquisition = .sequential, heater: Bool = false) {
+        public init(temperatureResolution: TemperatureResolution = .bits14,
+                    humidityResolution: HumidityResolution = .bits14, acquisition: Acquisition = .sequential,
+                    heater: Bool = false) {
             self.temperatureResolution = temperatureResolution
             self.humidityResolution = humidityResolution
             self.acquisition = acquisition
@@ -92,7 +93,9 @@ public struct HDC1080<Bus: I2CBus>: SensorDriver {
     /// The wait between two result reads that were not acknowledged.
     static var readyPollInterval: Duration { .milliseconds(1) }
 
+    /// The chip this driver reads: `hdc1080`.
     public let model = "hdc1080"
+    /// Where the chip answers.
     public let address: I2CAddress
     /// The configuration the chip was given.
     public private(set) var configuration: Configuration

@@ -127,7 +127,9 @@ public struct MCP9808<Bus: I2CBus>: SensorDriver {
 
     /// The alert flags of the ambient temperature register, bits 15:13 (§5.1.3).
     public struct AlertFlags: OptionSet, Sendable, Hashable {
+        /// Bits 15:13 of the register, shifted down to 2:0.
         public let rawValue: UInt8
+        /// Creates flags from bits 15:13 shifted down to 2:0.
         public init(rawValue: UInt8) { self.rawValue = rawValue }
 
         /// Bit 15: TA ≥ TCRIT.
@@ -174,7 +176,9 @@ public struct MCP9808<Bus: I2CBus>: SensorDriver {
         static var resolution: UInt8 { 0x08 }
     }
 
+    /// The chip this driver reads: `mcp9808`.
     public let model = "mcp9808"
+    /// Where the chip answers.
     public let address: I2CAddress
     /// The device revision, the lower byte of register 0x07 (§5.1.5).
     public let deviceRevision: UInt8

@@ -53,6 +53,7 @@ public struct TMP102<Bus: I2CBus>: SensorDriver {
 
         /// Consecutive faults before the alert changes (F1:F0, bits 12:11; §6.5.3.4).
         public enum FaultQueue: Sendable, Equatable, CaseIterable {
+            /// 1, 2, 4 or 6 consecutive faults (00, 01, 10, 11).
             case one, two, four, six
 
             /// The two F bits.
@@ -124,7 +125,9 @@ public struct TMP102<Bus: I2CBus>: SensorDriver {
     /// The wait between two OS reads that still show the conversion running.
     static var readyPollInterval: Duration { .milliseconds(5) }
 
+    /// The chip this driver reads: `tmp102`.
     public let model = "tmp102"
+    /// Where the chip answers.
     public let address: I2CAddress
     /// The configuration the chip was given.
     public let configuration: Configuration

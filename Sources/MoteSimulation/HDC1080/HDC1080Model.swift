@@ -9,9 +9,11 @@ import MoteHAL
 /// acknowledged; a new trigger aborts a running conversion. Conversions take the typical times of §7.5. Results are
 /// quantised to the configured resolution, and the pointer advances after each register read, so a 4-byte read
 /// from 0x00 returns temperature then humidity. Writes to the reserved registers 0x03–0xFA are not acknowledged
-/// (the datasheet says they must not be written). Loaded from an `i2cdump` image, the model reports the image's
-/// registers and ignores writes.
+/// (the datasheet says they must not be written). Loaded from a byte-mode `i2cdump` image, the model reports the
+/// dump's cells as the registers' high bytes (the low bytes of the id registers come from the datasheet, all
+/// others read 0x00), refuses `XX` cells, and ignores writes.
 public final class HDC1080Model: I2CDeviceModel {
+    /// The name listings show: `hdc1080`.
     public let modelName = "hdc1080"
     /// What the sensor measures.
     public var environment: SimulatedEnvironment

@@ -10,8 +10,11 @@ import MoteHAL
 /// The alert flags (TA bits 15:13) are computed at each conversion from TUPPER, TLOWER, TCRIT and THYST as the
 /// alert output conditions figure gives them. The lock bits (CONFIG 7:6) stick until power-off and freeze the limit
 /// registers they guard, THYST and SHDN (§5.1.1). The Alert pin is reported only through the Alert Stat bit, in
-/// comparator fashion. Loaded from an `i2cdump` image, the model reports the image's registers and ignores writes.
+/// comparator fashion. Loaded from a byte-mode `i2cdump` image, the model reports the dump's cells as the registers'
+/// high bytes (the resolution register whole; the id registers' low bytes from the datasheet, all other low bytes
+/// 0x00), refuses `XX` cells, and ignores writes.
 public final class MCP9808Model: I2CDeviceModel {
+    /// The name listings show: `mcp9808`.
     public let modelName = "mcp9808"
     /// What the sensor measures.
     public var environment: SimulatedEnvironment

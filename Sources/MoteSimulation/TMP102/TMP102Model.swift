@@ -10,9 +10,11 @@ import MoteHAL
 /// stops; writing OS = 1 then starts one conversion, during which OS reads 0, and OS reads 1 once it is done
 /// (§6.4.4). EM selects the 13-bit format for conversions that finish afterwards; D0 of the temperature register
 /// says which format a value has (§6.5.2). AL follows the comparator-mode fault-queue logic with POL applied,
-/// whatever TM says (§6.5.3.8). Loaded from an `i2cdump` image, the model reports the image's registers and
-/// ignores writes.
+/// whatever TM says (§6.5.3.8). Loaded from a byte-mode `i2cdump` image, the model reports the dump's cells as the
+/// registers' high bytes (low bytes 0x00: a byte-mode dump cannot hold them), refuses `XX` cells, and ignores
+/// writes.
 public final class TMP102Model: I2CDeviceModel {
+    /// The name listings show: `tmp102`.
     public let modelName = "tmp102"
     /// What the sensor measures.
     public var environment: SimulatedEnvironment
@@ -125,7 +127,8 @@ public final class TMP102Model: I2CDeviceModel {
         if !wasShutDown, isShutDown, let since = convertingSince {
             // SD: the conversion under way finishes, then the chip stops (§6.4.3).
             let periodStart = since + period * Int(((clock.now - since) / period).rounded(.down))
-            if clock.now < periodStart + Self.conversionTime { pendingConversionEnd = periodStart + Self.conversionTime }
+            let conversionEnd = periodStart + Self.conversionTime
+            if clock.now < conversionEnd { pendingConversionEnd = conversionEnd }
             convertingSince = nil
         } else if wasShutDown, !isShutDown {
             convertingSince = clock.now
