@@ -47,6 +47,7 @@ public enum DeviceModels {
         .sht3x, .sht4x,
         .htu21d, .si7021,
         .aht20,
+        .hdc1080, .mcp9808, .tmp102,
     ]
 
     /// The kind called `name`, or nil.
