@@ -95,3 +95,17 @@ final class ReadCommandTests: MoteProcessTestCase {
                         saying: "no supported sensor found on bus 2")
     }
 }
+
+final class BenchCommandTests: MoteProcessTestCase {
+    func testBenchReportsEveryDriverAndSimulatedRead() throws {
+        let run = try mote(["bench", "--compensations", "10", "--reads", "3", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 22, run.stdout)
+        XCTAssertEqual(lines.filter { $0.contains("\"name\":\"read ") }.count, 11)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            XCTAssertGreaterThan(object?["ns_per_operation"] as? Double ?? 0, 0, String(line))
+        }
+    }
+}
