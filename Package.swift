@@ -28,9 +28,10 @@ let package = Package(
             ]
         ),
         .target(name: "MoteSensors", dependencies: ["MoteHAL"]),
+        .target(name: "MoteTOML", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .target(
             name: "MoteSimulation",
-            dependencies: ["MoteHAL", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["MoteHAL", "MoteTOML", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .executableTarget(
             name: "mote",
