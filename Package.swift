@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MoteLinux", targets: ["MoteLinux"]),
         .library(name: "MoteSimulation", targets: ["MoteSimulation"]),
         .library(name: "MoteSensors", targets: ["MoteSensors"]),
+        .library(name: "MoteEnergy", targets: ["MoteEnergy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,10 +34,19 @@ let package = Package(
             name: "MoteSimulation",
             dependencies: ["MoteHAL", "MoteTOML", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        .target(
+            name: "MoteEnergy",
+            dependencies: ["MoteHAL", "MoteSensors", "MoteTOML", .product(name: "TOMLKit", package: "TOMLKit")],
+            resources: [
+                .embedInCode("Profiles/mica.toml"),
+                .embedInCode("Profiles/pi-zero-2w.toml"),
+                .embedInCode("Profiles/pi-4b.toml"),
+            ]
+        ),
         .executableTarget(
             name: "mote",
             dependencies: [
-                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors",
+                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors", "MoteEnergy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -45,7 +55,8 @@ let package = Package(
         .testTarget(name: "MoteLinuxTests", dependencies: ["MoteLinux", "MoteHAL"]),
         .testTarget(name: "MoteSimulationTests", dependencies: ["MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteSensorsTests", dependencies: ["MoteSensors", "MoteSimulation", "MoteHAL"]),
-        .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),
+        .testTarget(name: "MoteEnergyTests", dependencies: ["MoteEnergy", "MoteSensors", "MoteHAL"]),
+        .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL", "MoteEnergy"]),
     ],
     swiftLanguageModes: [.v6]
 )
