@@ -94,7 +94,8 @@ public struct Battery: Sendable, Equatable {
     public func budgetReasoning(for lifetime: Duration) -> String {
         let hours = seconds(lifetime) / 3_600
         let raw = capacityAmpereHours / hours
-        return "\(HumanUnits.charge(ampereHours: capacityAmpereHours)) / \(HumanUnits.significant(hours)) h = "
+        let hoursText = HumanUnits.trimmed(HumanUnits.significant(hours))
+        return "\(HumanUnits.charge(ampereHours: capacityAmpereHours)) / \(hoursText) h = "
             + "\(HumanUnits.current(raw)) raw; × \(HumanUnits.trimmed(formatDecimal(usableFraction, places: 3))) "
             + "usable = \(HumanUnits.current(raw * usableFraction)); − \(HumanUnits.current(selfDischargeAmperes)) "
             + "self-discharge = \(HumanUnits.current(averageCurrentBudget(for: lifetime)))"

@@ -299,7 +299,8 @@ struct ProfileBuilder {
     {
         try reader.allowKeys(table, Self.taskKeys, at: path)
         guard let name = try reader.string(table, "name", at: path), !name.isEmpty else {
-            throw reader.error(at: path, key: nil, "missing name = \"…\" (the task's activity label, e.g. \"sense.bme280@0x76\")")
+            throw reader.error(at: path, key: nil,
+                               "missing name = \"…\" (the task's activity label, e.g. \"sense.bme280@0x76\")")
         }
         let existing = tasks.firstIndex { $0.need.name == name }
         var need = existing.map { tasks[$0].need }

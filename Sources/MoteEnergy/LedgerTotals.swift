@@ -103,7 +103,7 @@ public struct LedgerTotals: Sendable, Equatable {
         var result: [String: LedgerCell] = [:]
         for states in cells.values {
             for activities in states.values {
-                for (activity, cell) in activities { result[activity, default: .zero] = result[activity, default: .zero] + cell }
+                for (activity, cell) in activities { result[activity] = (result[activity] ?? .zero) + cell }
             }
         }
         return result
@@ -113,7 +113,7 @@ public struct LedgerTotals: Sendable, Equatable {
     public func byActivity(of component: String) -> [String: LedgerCell] {
         var result: [String: LedgerCell] = [:]
         for activities in (cells[component] ?? [:]).values {
-            for (activity, cell) in activities { result[activity, default: .zero] = result[activity, default: .zero] + cell }
+            for (activity, cell) in activities { result[activity] = (result[activity] ?? .zero) + cell }
         }
         return result
     }

@@ -54,7 +54,8 @@ public struct TOMLFileReader: Sendable {
         do {
             return try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw TOMLFileError(file: file, line: error.source.begin.line, message: "not valid TOML: \(error.description)")
+            throw TOMLFileError(file: file, line: error.source.begin.line,
+                                message: "not valid TOML: \(error.description)")
         } catch {
             throw TOMLFileError(file: file, line: nil, message: "not valid TOML: \(error)")
         }
@@ -132,8 +133,8 @@ public struct TOMLFileReader: Sendable {
             throw error(at: path, key: key, "\(key) must be an integer, found \(value.debugDescription)")
         }
         guard range.contains(number) else {
-            throw error(at: path, key: key,
-                        "\(key) = \(show(number)) is out of range (\(show(range.lowerBound))–\(show(range.upperBound)))")
+            let bounds = "\(show(range.lowerBound))–\(show(range.upperBound))"
+            throw error(at: path, key: key, "\(key) = \(show(number)) is out of range (\(bounds))")
         }
         return number
     }

@@ -18,7 +18,8 @@ final class BatteryTests: XCTestCase {
     }
 
     func testLifetimeBudgetAndCapacityAreInverses() throws {
-        let battery = Battery(capacityAmpereHours: 2.4, nominalVolts: 3, usableFraction: 0.8, selfDischargePerYear: 0.02)
+        let battery = Battery(capacityAmpereHours: 2.4, nominalVolts: 3, usableFraction: 0.8,
+                              selfDischargePerYear: 0.02)
         for days in [1.0, 30, 365, 1_000] {
             let lifetime = Duration.seconds(days * 86_400)
             let budget = battery.averageCurrentBudget(for: lifetime)
@@ -175,8 +176,8 @@ final class PlannerTests: XCTestCase {
             XCTAssertTrue(text.contains("over the 201.7 µA budget"), text)
             XCTAssertTrue(text.contains("this battery lasts"), text)
         }
-        XCTAssertThrowsError(try EnergyPlanner.plan(model, battery: .twoAAAlkaline, lifetime: .seconds(40 * 31_536_000)))
-        { error in
+        let fortyYears = Duration.seconds(40 * 31_536_000)
+        XCTAssertThrowsError(try EnergyPlanner.plan(model, battery: .twoAAAlkaline, lifetime: fortyYears)) { error in
             guard case PlanError.selfDischargeExceedsLifetime = error else { return XCTFail("\(error)") }
         }
     }

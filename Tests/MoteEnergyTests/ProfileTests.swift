@@ -200,7 +200,7 @@ final class UnitTests: XCTestCase {
         XCTAssertEqual(HumanUnits.current(201.7e-6), "201.7 µA")
         XCTAssertEqual(HumanUnits.current(4.6e-3), "4.600 mA")
         XCTAssertEqual(HumanUnits.current(1.2), "1.200 A")
-        XCTAssertEqual(HumanUnits.current(0), "0 nA")
+        XCTAssertEqual(HumanUnits.current(0), "0 A")
         XCTAssertEqual(HumanUnits.charge(ampereHours: 2.85), "2850 mAh")
         XCTAssertEqual(HumanUnits.charge(ampereHours: 3_140), "3140 Ah")
         XCTAssertEqual(HumanUnits.charge(coulombs: 159.2e-6), "159.2 µC")
