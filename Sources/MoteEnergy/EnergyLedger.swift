@@ -8,6 +8,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case noCurrent(component: String, state: PowerState)
     /// A byte count or CPU time below zero, or a CPU time below the last one reported.
     case negativeAmount(String)
+    /// Traffic was reported for a network component whose model gives no bit rate.
+    case noBitRate(component: String)
 
     /// One line for logs.
     public var description: String {
@@ -19,6 +21,7 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noCurrent(let component, let state):
             return "\(component) has no current for \(state.rawValue) in the power model"
         case .negativeAmount(let what): return what
+        case .noBitRate(let component): return "\(component) has no bit_rate in the power model"
         }
     }
 }
@@ -139,7 +142,7 @@ public struct EnergyLedger: Sendable {
             throw .negativeAmount("process CPU time \(total) is below the last report, \(lastProcessCPUTime)")
         }
         guard let cpu = model.cpu else {
-            throw .unknownComponent("a cpu", valid: model.components.map(\.name))
+            throw .unknownComponent("(any of kind cpu)", valid: model.components.map(\.name))
         }
         guard cpu.current(in: .active) != nil else { throw .noCurrent(component: cpu.name, state: .active) }
         try advance(to: now)
@@ -159,11 +162,9 @@ public struct EnergyLedger: Sendable {
             throw .negativeAmount("byte counts must not be negative (\(sentBytes) sent, \(receivedBytes) received)")
         }
         guard let radio = component.map({ name in model.component(named: name) }) ?? model.radio else {
-            throw .unknownComponent(component ?? "a radio", valid: model.components.map(\.name))
+            throw .unknownComponent(component ?? "(any of kind radio)", valid: model.components.map(\.name))
         }
-        guard let bitRate = radio.bitRate else {
-            throw .noCurrent(component: radio.name, state: .transmit)
-        }
+        guard let bitRate = radio.bitRate else { throw .noBitRate(component: radio.name) }
         if sentBytes > 0, radio.current(in: .transmit) == nil {
             throw .noCurrent(component: radio.name, state: .transmit)
         }

@@ -135,6 +135,10 @@ final class LedgerTests: XCTestCase {
             XCTAssertEqual(error as? LedgerError, .noCurrent(component: "sensor", state: .transmit))
         }
         XCTAssertThrowsError(try ledger.recordTraffic(sentBytes: -1, receivedBytes: 0, activity: "x", at: .seconds(7)))
+        XCTAssertThrowsError(try ledger.recordTraffic(sentBytes: 1, receivedBytes: 0, activity: "x", component: "fan",
+                                                      at: .seconds(7))) { error in
+            XCTAssertEqual(error as? LedgerError, .noBitRate(component: "fan"))
+        }
         XCTAssertEqual(ledger.totals, before)
         XCTAssertEqual(ledger.now, .seconds(6))
         XCTAssertEqual(ledger.state(of: "sensor"), .off)
