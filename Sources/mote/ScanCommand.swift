@@ -8,7 +8,7 @@ struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Probe an I2C bus for devices and print i2cdetect's grid.",
         discussion: """
-            Probes 0x03-0x77 as Debian's i2cdetect does (SMBus Quick Write, Receive Byte at 0x30-0x37 and \
+            Probes 0x08-0x77 as Debian's i2cdetect does (SMBus Quick Write, Receive Byte at 0x30-0x37 and \
             0x50-0x5f); UU marks an address a kernel driver holds. Never asks for confirmation (like i2cdetect -y).
             """)
 

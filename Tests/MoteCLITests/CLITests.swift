@@ -54,7 +54,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.stdout, """
                  0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f
-            00:          -- -- -- -- -- -- -- -- -- -- -- -- -- \n\
+            00:                         -- -- -- -- -- -- -- -- \n\
             10: -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- \n\
             20: -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- \n\
             30: -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- \n\
@@ -80,7 +80,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(json.status, 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         XCTAssertEqual(object?["bus"] as? Int, 1)
-        XCTAssertEqual(object?["first"] as? String, "0x03")
+        XCTAssertEqual(object?["first"] as? String, "0x08")
         let addresses = (object?["addresses"] as? [[String: Any]])?.compactMap { $0["address"] as? String }
         XCTAssertEqual(addresses, ["0x44", "0x76"])
         let list = try mote(["scan", "--simulate", "--list"])
@@ -118,7 +118,7 @@ final class CLITests: XCTestCase {
     }
 
     func testAddressOutOfRange() throws {
-        try assertFails(["scan", "--simulate", "1", "0x02", "0x50"], code: 64, saying: "FIRST argument 0x02 out of range (0x03-0x77)")
+        try assertFails(["scan", "--simulate", "1", "0x02", "0x50"], code: 64, saying: "FIRST argument 0x02 out of range (0x08-0x77)")
         try assertFails(["scan", "--simulate", "1", "0x10", "0x80"], code: 64, saying: "LAST argument 0x80 out of range")
         try assertFails(["scan", "--simulate", "1", "zz", "0x50"], code: 64, saying: "not a number")
         try assertFails(["scan", "--simulate", "1", "0x10"], code: 64, saying: "both FIRST and LAST")
