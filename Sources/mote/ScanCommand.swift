@@ -145,7 +145,7 @@ struct Scan: ParsableCommand {
 
     private func printFunctionality(_ bus: any I2CBus, number: Int) {
         print("Functionalities implemented by \(bus.name):")
-        for (capability, name) in I2CCapabilities.named {
+        for (capability, name) in I2CCapabilities.listedByI2CDetect {
             print("\(name.padding(32)) \(bus.capabilities.contains(capability) ? "yes" : "no")")
         }
     }

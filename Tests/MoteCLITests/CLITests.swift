@@ -88,6 +88,9 @@ final class CLITests: XCTestCase {
         let functionality = try mote(["scan", "--simulate", "-F", "1"])
         XCTAssertTrue(functionality.stdout.contains("\nI2C                              yes\n"), functionality.stdout)
         XCTAssertTrue(functionality.stdout.contains("\nSMBus Block Read                 no\n"))
+        // i2c-tools 4.3 prints fifteen capabilities after its header, ending with I2C Block Read.
+        XCTAssertEqual(functionality.stdout.split(separator: "\n").count, 16, functionality.stdout)
+        XCTAssertTrue(functionality.stdout.hasSuffix("\nI2C Block Read                   yes\n"), functionality.stdout)
     }
 
     func testScanOfAnSMBusOnlyScenarioWarnsAndStillProbes() throws {
