@@ -167,8 +167,11 @@ final class CLITests: XCTestCase {
         let lines = info.stdout.split(separator: "\n")
         XCTAssertEqual(lines.first, "gpiochip0 - 8 lines:")
         XCTAssertEqual(lines.count, 9)
-        XCTAssertEqual(lines[5], "\tline   4:     \"BUTTON\"       unused    input active-high")
-        XCTAssertEqual(lines[8], "\tline   7:    \"ONEWIRE\"    \"w1-gpio\"    input active-high [used]")
+        // libgpiod 1.6.3's gpioinfo, byte for byte (the real-kernel tier compares the two on gpio-sim).
+        XCTAssertEqual(lines[5], "\tline   4:     \"BUTTON\"       unused   input  active-high ")
+        XCTAssertEqual(lines[8], "\tline   7:    \"ONEWIRE\"    \"w1-gpio\"   input  active-high [used]")
+        // A name wider than its 12 columns: it and every later field of the line go unpadded.
+        XCTAssertEqual(lines[6], "\tline   5: \"SENSOR_POWER\" unused input active-high ")
     }
 
     func testGPIOGetReadsPullsByOffsetOrName() throws {
