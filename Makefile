@@ -32,20 +32,20 @@ vm-deps: deps
 build: deps
 	$(SWIFT) build -c release --product mote
 
-# The main job: until the node service exists, probe the bus and show the GPIO chip. On a machine without
-# /dev/i2c-* it runs on the simulated default board and says so.
+# The main job: until the node service exists, probe the bus and read every sensor found on it. On a machine
+# without /dev/i2c-* it runs on the simulated default board and says so.
 run: build
 	@if ls /dev/i2c-* >/dev/null 2>&1; then \
 	  bus=$$(ls /dev/i2c-* | head -n 1 | sed 's/.*i2c-//'); \
 	  echo "== mote scan $$bus"; .build/release/mote scan $$bus; \
-	  echo "== mote gpio detect"; .build/release/mote gpio detect; \
+	  echo "== mote read --bus $$bus"; .build/release/mote read --bus $$bus; \
 	else \
 	  echo "No /dev/i2c-* on this machine: running on the simulated default board (mote ... --simulate)."; \
 	  echo "== mote scan --simulate --list"; .build/release/mote scan --simulate --list; \
 	  echo "== mote scan --simulate 1"; .build/release/mote scan --simulate 1; \
+	  echo "== mote read --simulate --derived"; .build/release/mote read --simulate --derived; \
+	  echo "== mote read --simulate --format json"; .build/release/mote read --simulate --format json; \
 	  echo "== mote gpio info --simulate"; .build/release/mote gpio info --simulate; \
-	  echo "== mote gpio monitor --simulate gpiochip0 BUTTON --num-events 4"; \
-	  .build/release/mote gpio monitor --simulate gpiochip0 BUTTON --num-events 4; \
 	fi
 
 # The whole suite: every unit, model and CLI test against libgpiod v1 (the system's), then the GPIO layer again

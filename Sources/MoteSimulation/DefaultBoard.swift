@@ -13,8 +13,10 @@ public enum DefaultBoard {
 
         [[i2c.device]]
         address = 0x76
-        model = "registers"
-        dump = "builtin:bme280"
+        model = "bme280"
+        temperature_celsius = 21.8
+        relative_humidity_percent = 47.0
+        pressure_pascals = 100_920.0
 
         [[i2c.device]]
         address = 0x44

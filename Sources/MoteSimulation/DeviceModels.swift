@@ -41,9 +41,13 @@ public enum DeviceModels {
         DeviceModelKind(name: "registers", requiresImage: true) { context in
             RegisterFileDevice(image: context.image ?? [])
         },
-        DeviceModelKind(name: "sht3x") { context in
-            SHT3xModel(clock: context.clock, environment: context.environment)
-        },
+        .bme280, .bmp280,
+        .bmp388, .bmp390,
+        .lps22hb, .lps22hh,
+        .sht3x, .sht4x,
+        .htu21d, .si7021,
+        .aht20,
+        .hdc1080, .mcp9808, .tmp102,
     ]
 
     /// The kind called `name`, or nil.

@@ -144,9 +144,12 @@ struct ReadingOutput {
 
     private func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
 
-    /// A number as JSON and line protocol want it: shortest round-trip form, no exponent surprises for typical values.
+    /// A number as JSON, CSV and line protocol want it: rounded to 4 decimals (below every sensor's resolution),
+    /// in Swift's shortest form, so 100919.4382 Pa keeps its precision and 22.5 stays 22.5.
     private func number(_ value: Double) -> String {
-        value.isFinite ? String(format: "%.6g", value).replacingOccurrences(of: "+", with: "") : "null"
+        guard value.isFinite else { return "null" }
+        let rounded = (value * 10_000).rounded() / 10_000
+        return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : String(rounded)
     }
 
     private func quoted(_ text: String) -> String {

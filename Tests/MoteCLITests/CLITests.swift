@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
 
-/// Runs the built `mote` as a user would and checks its output and exit codes.
-final class CLITests: XCTestCase {
+/// Runs the built `mote` as a user would; the test classes below inherit the helpers, not each other's tests.
+class MoteProcessTestCase: XCTestCase {
     struct Run {
         var status: Int32
         var stdout: String
@@ -47,10 +47,19 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(run.stdout, "", file: file, line: line)
     }
 
+    func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "mote-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+}
+
+final class CLITests: MoteProcessTestCase {
     // MARK: scan
 
     func testScanGridOnTheDefaultBoard() throws {
-        let run = try mote(["scan", "--simulate", "1"])
+        let run = try mote(["scan", "--simulate", "--no-identify", "1"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(run.stdout, """
                  0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f
@@ -66,11 +75,26 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(run.stderr, "")
     }
 
+    func testScanNamesWhatItFindsAfterTheGrid() throws {
+        let run = try mote(["scan", "--simulate", "1"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 13, run.stdout)
+        XCTAssertEqual(lines[9], "", "a blank line separates the i2cdetect grid from the names")
+        XCTAssertTrue(lines[10].hasPrefix("0x44  sht3x     status register"), String(lines[10]))
+        XCTAssertEqual(lines[11], "0x76  bme280    chip id 0x60 at register 0xd0")
+        let json = try mote(["scan", "--simulate", "1", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let entries = object?["addresses"] as? [[String: Any]]
+        XCTAssertEqual(entries?.compactMap { $0["model"] as? String }, ["sht3x", "bme280"])
+        XCTAssertEqual(entries?.last?["identified_by"] as? String, "chip id 0x60 at register 0xd0")
+    }
+
     func testScanAllAndNarrowedRanges() throws {
-        let all = try mote(["scan", "--simulate", "-a", "-y", "1"])
+        let all = try mote(["scan", "--simulate", "-a", "-y", "--no-identify", "1"])
         XCTAssertTrue(all.stdout.contains("\n00: -- -- -- "), all.stdout)
         XCTAssertTrue(all.stdout.hasSuffix("70: -- -- -- -- -- -- 76 -- -- -- -- -- -- -- -- -- \n"), all.stdout)
-        let narrow = try mote(["scan", "--simulate", "1", "0x44", "0x45"])
+        let narrow = try mote(["scan", "--simulate", "--no-identify", "1", "0x44", "0x45"])
         XCTAssertTrue(narrow.stdout.contains("\n40:             44 --                               \n"), narrow.stdout)
         XCTAssertTrue(narrow.stdout.contains("\n70:                                                 \n"))
     }
@@ -209,12 +233,5 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(json.stdout, "{\"edge\":\"falling\",\"offset\":4,\"timestamp_ns\":500000000}\n")
         try assertFails(["gpio", "monitor", "--simulate", "0", "5", "-n", "1", "--timeout", "200ms"], code: 75,
                         saying: "timed out after 0 of 1 events")
-    }
-
-    private func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "mote-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
     }
 }

@@ -46,10 +46,12 @@ final class SHT3xModelTests: XCTestCase {
         XCTAssertThrowsError(try bus.read(address, count: 6), "a result is read once")
     }
 
-    func testClockStretchingReadReturnsAtOnce() throws {
+    func testClockStretchingReadHoldsTheBusUntilTheMeasurementIsDone() throws {
         clock.advance(by: .milliseconds(2))
         try bus.write(address, [0x2C, 0x06])
         XCTAssertEqual(try bus.read(address, count: 6).count, 6)
+        // §4.3: the read header is acknowledged and SCL is held low for the measurement (15.5 ms, Table 4).
+        XCTAssertEqual(clock.now, .milliseconds(2) + .microseconds(15_500))
     }
 
     func testStatusHeaterAndClear() throws {
@@ -83,6 +85,8 @@ final class SHT3xModelTests: XCTestCase {
         XCTAssertThrowsError(try bus.read(address, count: 6), "already fetched")
         XCTAssertThrowsError(try bus.write(address, [0x24, 0x00]), "single shot is refused in periodic mode")
         try bus.write(address, [0x30, 0x93])
+        XCTAssertThrowsError(try bus.write(address, [0x24, 0x00]), "a break takes 1 ms (§4.8)")
+        clock.advance(by: .milliseconds(1))
         XCTAssertNoThrow(try bus.write(address, [0x24, 0x00]))
     }
 }

@@ -3,28 +3,40 @@ import MoteHAL
 /// A Sensirion SHT30/31/35 humidity and temperature sensor, modelled from the SHT3x-DIS datasheet (v6, 2019).
 ///
 /// A command state machine: 16-bit commands (§4), single shot with and without clock stretching (Table 9),
-/// periodic mode with fetch, ART and break (§4.5–4.7), soft reset (§4.9), heater (§4.10), status register (§4.11).
-/// A read before a measurement is ready is not acknowledged; with clock stretching the read waits instead, which
-/// on a simulated bus means it returns at once. Every 16-bit word carries its CRC-8 (§4.12).
+/// periodic mode with fetch, ART and break (§4.5–4.8), soft reset (§4.9), heater (§4.10), status register (§4.11).
+/// A read before a measurement is ready is not acknowledged (§4.3); with clock stretching the read holds the bus
+/// until the measurement is done, so on the simulated bus it moves the clock to that moment. Every 16-bit word
+/// carries its CRC-8 (§4.12). Timing uses the maxima of Table 4 over the whole supply range (2.15–5.5 V).
+///
+/// Not modelled: the alert limits and ALERT pin (§3.5), the general-call reset, the heater's temperature rise (the
+/// heater only sets its status bit; the datasheet calls it a plausibility check of a few °C), and the 1 ms idle
+/// time between commands (a driver that skips it works here but may not on a real chip). In periodic mode the
+/// model refuses every command but fetch, break and soft reset: §4.8 recommends a break before any other command,
+/// and a strict chip catches drivers that do not follow it. A command-based chip has no register image, so
+/// `DeviceModelContext.image` is ignored.
 public final class SHT3xModel: I2CDeviceModel {
     public let modelName = "sht3x"
     /// What the sensor measures.
     public var environment: SimulatedEnvironment
 
     private let clock: any SimulationClock
-    private var readyAfterReset: Duration
-    private var pendingResult: (ready: Duration, words: [UInt16])?
+    /// Until this moment the chip does not acknowledge its address (power-up, soft reset, break).
+    private var busyUntil: Duration
+    private var pendingResult: (ready: Duration, stretching: Bool, words: [UInt16])?
     private var periodic: (start: Duration, period: Duration, measurement: Duration, lastFetched: Int)?
     private var replyWords: [UInt16]?
     private var heaterOn = false
     private var resetDetected = true
     private var commandFailed = false
 
-    /// Maximum measurement durations per repeatability (Table 4: high 15.5 ms, medium 6.5 ms, low 4.5 ms).
+    /// Maximum measurement durations per repeatability (Table 4 at 2.15 V ≤ VDD < 2.4 V, the longest: high 15.5 ms,
+    /// medium 6.5 ms, low 4.5 ms).
     static let measurementTime: [UInt8: Duration] = [0: .microseconds(15_500), 1: .microseconds(6_500),
                                                       2: .microseconds(4_500)]
     /// Maximum soft-reset and power-up time (Table 4: 1.5 ms).
     static let resetTime = Duration.microseconds(1_500)
+    /// How long a break takes before the chip is back in single shot mode (§4.8: 1 ms).
+    static let breakTime = Duration.milliseconds(1)
 
     /// Creates a sensor; with `justPoweredUp` it answers only after the power-up time, otherwise it has been
     /// powered for a while and answers at once.
@@ -32,10 +44,13 @@ public final class SHT3xModel: I2CDeviceModel {
                 justPoweredUp: Bool = false) {
         self.clock = clock
         self.environment = environment
-        self.readyAfterReset = clock.now + (justPoweredUp ? Self.resetTime : .zero)
+        self.busyUntil = clock.now + (justPoweredUp ? Self.resetTime : .zero)
     }
 
-    /// The status register (Table 17): alert pending (15), heater (13), reset detected (4), command failed (1).
+    /// The status register (Table 18): alert pending (15), heater (13), reset detected (4), command failed (1).
+    ///
+    /// Alert pending reads 1 after a reset (its default) until the status is cleared; the tracking alerts (11, 10)
+    /// stay 0 because alert limits are not modelled.
     var status: UInt16 {
         var value: UInt16 = 0
         if resetDetected { value |= 1 << 4 | 1 << 15 }
@@ -44,38 +59,52 @@ public final class SHT3xModel: I2CDeviceModel {
         return value
     }
 
+    /// Whether the heater is on (§4.10).
+    public var isHeating: Bool { heaterOn }
+
+    /// Whether the chip is in periodic data acquisition mode (§4.5, including ART).
+    public var isPeriodic: Bool { periodic != nil }
+
     public func start(read: Bool) -> Bool {
-        guard clock.now >= readyAfterReset else { return false }
+        guard clock.now >= busyUntil else { return false }
         guard read else { return true }
         return replyReady()
     }
 
     private func replyReady() -> Bool {
         if replyWords != nil { return true }
-        if let pending = pendingResult, clock.now >= pending.ready {
-            replyWords = pending.words
-            pendingResult = nil
-            return true
+        guard let pending = pendingResult else { return false }
+        if pending.stretching, clock.now < pending.ready {
+            // §4.3: with clock stretching the sensor acknowledges the read header and holds SCL low until the
+            // measurement is done.
+            clock.sleep(until: pending.ready)
         }
-        return false
+        guard clock.now >= pending.ready else { return false }
+        replyWords = pending.words
+        pendingResult = nil
+        return true
     }
 
     public func write(_ bytes: [UInt8]) throws(DeviceRefusal) {
+        // A lone byte is not a command (commands are 16 bits with a 3-bit checksum inside, §4); the chip
+        // acknowledges it and does nothing when the STOP comes. A bare address write (quick probe) is the same.
         guard bytes.count >= 2 else { return }
         let command = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
-        replyWords = nil
-        if periodic != nil, command != 0xE000, command != 0x3093, command != 0x30A2, command != 0x2B32 {
-            // §4.5: in periodic mode only fetch, break, ART and soft reset are accepted.
+        if periodic != nil, command != 0xE000, command != 0x3093, command != 0x30A2 {
             commandFailed = true
             throw DeviceRefusal.noAcknowledge("command 0x\(String(command, radix: 16)) refused in periodic mode")
         }
+        replyWords = nil
         switch command {
         case 0x2C06, 0x2400: singleShot(repeatability: 0, stretching: command == 0x2C06)
         case 0x2C0D, 0x240B: singleShot(repeatability: 1, stretching: command == 0x2C0D)
         case 0x2C10, 0x2416: singleShot(repeatability: 2, stretching: command == 0x2C10)
         case 0xE000: fetch()
         case 0x2B32: startPeriodic(period: .milliseconds(250), repeatability: 0)
-        case 0x3093: periodic = nil
+        case 0x3093:
+            periodic = nil
+            pendingResult = nil
+            busyUntil = clock.now + Self.breakTime
         case 0x30A2: softReset()
         case 0x306D: heaterOn = true
         case 0x3066: heaterOn = false
@@ -97,18 +126,14 @@ public final class SHT3xModel: I2CDeviceModel {
     public func read(count: Int) throws(DeviceRefusal) -> [UInt8] {
         guard let words = replyWords else { throw DeviceRefusal.noAcknowledge("no data ready") }
         replyWords = nil
-        var bytes: [UInt8] = []
-        for word in words {
-            let pair = [UInt8(word >> 8), UInt8(word & 0xFF)]
-            bytes += pair + [SensirionCRC.checksum(pair)]
-        }
+        let bytes = SensirionCRC.framed(words)
         // The controller may stop early (NACK after any byte); past the last CRC the bus reads 0xFF.
         return (0..<count).map { $0 < bytes.count ? bytes[$0] : 0xFF }
     }
 
     public func stop() {}
 
-    /// Periodic-mode commands (Table 10): measurements per second and repeatability (0 high, 1 medium, 2 low).
+    /// Periodic-mode commands (Table 10): measurement period and repeatability (0 high, 1 medium, 2 low).
     static let periodicCommands: [UInt16: (Duration, UInt8)] = [
         0x2032: (.seconds(2), 0), 0x2024: (.seconds(2), 1), 0x202F: (.seconds(2), 2),
         0x2130: (.seconds(1), 0), 0x2126: (.seconds(1), 1), 0x212D: (.seconds(1), 2),
@@ -121,15 +146,21 @@ public final class SHT3xModel: I2CDeviceModel {
     var measurementWords: [UInt16] {
         let temperature = (environment.temperatureCelsius + 45) / 175 * 65535
         let humidity = environment.relativeHumidityPercent / 100 * 65535
-        return [UInt16(min(65535, max(0, temperature.rounded()))), UInt16(min(65535, max(0, humidity.rounded())))]
+        return [Self.clampedWord(temperature), Self.clampedWord(humidity)]
+    }
+
+    private static func clampedWord(_ value: Double) -> UInt16 {
+        guard value.isFinite else { return 0 }
+        return UInt16(min(65535, max(0, value.rounded())))
     }
 
     private func singleShot(repeatability: UInt8, stretching: Bool) {
         let duration = Self.measurementTime[repeatability] ?? .zero
-        pendingResult = (stretching ? clock.now : clock.now + duration, measurementWords)
+        pendingResult = (clock.now + duration, stretching, measurementWords)
     }
 
     private func startPeriodic(period: Duration, repeatability: UInt8) {
+        pendingResult = nil
         periodic = (clock.now, period, Self.measurementTime[repeatability] ?? .zero, 0)
     }
 
@@ -149,19 +180,13 @@ public final class SHT3xModel: I2CDeviceModel {
         pendingResult = nil
         heaterOn = false
         resetDetected = true
-        readyAfterReset = clock.now + Self.resetTime
+        busyUntil = clock.now + Self.resetTime
     }
 }
 
-/// Sensirion's CRC-8: polynomial 0x31 (x^8 + x^5 + x^4 + 1), initial value 0xFF, no reflection, no final XOR.
-public enum SensirionCRC {
-    /// The checksum of `bytes` (SHT3x-DIS datasheet §4.12: 0xBEEF gives 0x92).
-    public static func checksum(_ bytes: [UInt8]) -> UInt8 {
-        var crc: UInt8 = 0xFF
-        for byte in bytes {
-            crc ^= byte
-            for _ in 0..<8 { crc = crc & 0x80 != 0 ? (crc << 1) ^ 0x31 : crc << 1 }
-        }
-        return crc
+extension DeviceModelKind {
+    /// A Sensirion SHT3x (`model = "sht3x"` in a scenario): measures the scenario's environment.
+    public static let sht3x = DeviceModelKind(name: "sht3x") { context in
+        SHT3xModel(clock: context.clock, environment: context.environment)
     }
 }
