@@ -28,6 +28,8 @@ check() {
     detail=$(printf '%s' "$*" | tr '\n\t' '  ' | cut -c1-400)
     if [ "$result" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
     echo "MOTE-VM-CHECK name=$name result=$result detail=$detail"
+    # When each check finished, by the guest's clock: where the time goes, in the console log.
+    echo "mote-vm-time $(uptime_now)s $name"
 }
 
 # A short, one-line account of a command's output for a failure's detail.
@@ -78,7 +80,8 @@ case "$versions" in
 esac
 
 ###################################################################################################################
-# I2C: i2c-stub with a BME280 image at 0x76 and an empty SMBus device at 0x44 (where an SHT31 would sit).
+# I2C: i2c-stub with a BME280 image at 0x76, an empty SMBus device at 0x44 (where an SHT31 would sit), and one at
+# 0x50 that the kernel's at24 EEPROM driver takes over at the end (an address in use: UU).
 
 bus=""
 for adapter in /sys/bus/i2c/devices/i2c-*; do
@@ -117,7 +120,7 @@ else
     if [ "$rc" -ne 0 ]; then
         check scan-grid FAIL "mote scan --no-identify $bus exited $rc: $(show "$err")"
     else
-        same scan-grid "mote scan --no-identify $bus equals i2cdetect -y $bus (devices at 0x44 and 0x76)" \
+        same scan-grid "mote scan --no-identify $bus equals i2cdetect -y $bus (devices at 0x44, 0x50, 0x76)" \
             "$out" /tmp/i2cdetect
     fi
     grep -q '^40: .* 44 ' /tmp/i2cdetect && grep -q '^70: .* 76 ' /tmp/i2cdetect ||
@@ -199,10 +202,11 @@ else
     fi
 
     # The SHT3x driver needs plain I2C (a command write, then a read): on the SMBus-only stub this must be a
-    # clear refusal and a failure exit, not a crash (a signal gives 128+).
+    # clear refusal and a failure exit, not a crash (a signal gives 128+). The bus says "adapter does not support
+    # plain I2C transfers" when a plain transfer reaches it; the SHT3x driver refuses before that, saying why.
     run 30 "$MOTE" read --bus "$bus" --device sht3x@0x44 --format json
-    if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] &&
-        cat "$out" "$err" | grep -q "adapter does not support plain I2C transfers"; then
+    if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && { cat "$out" "$err" | grep -q "adapter does not support plain I2C transfers" ||
+        cat "$out" "$err" | grep -q "not supported (.*SMBus cannot"; }; then
         check read-plain-i2c-refused PASS "sht3x@0x44: exit $rc, $(show "$err") $(show "$out")"
     else
         check read-plain-i2c-refused FAIL "sht3x@0x44: exit $rc, stderr: $(show "$err") stdout: $(show "$out")"
@@ -215,6 +219,24 @@ else
         check read-absent-address PASS "bme280@0x77: exit $rc, $(show "$err") $(show "$out")"
     else
         check read-absent-address FAIL "bme280@0x77: exit $rc (want 74), stderr: $(show "$err") stdout: $(show "$out")"
+    fi
+
+    # An address a kernel driver holds: I2C_SLAVE says EBUSY, and both grids show UU at 0x50.
+    echo 24c02 0x50 >"/sys/bus/i2c/devices/i2c-$bus/new_device" 2>/tmp/new_device.err
+    if ! wait_for 10 test -e "/sys/bus/i2c/devices/$bus-0050/driver"; then
+        check scan-in-use FAIL "at24 did not bind to 0x50: $(show /tmp/new_device.err) $(ls /sys/bus/i2c/devices | tr '\n' ' ')"
+    else
+        timeout 20 "$I2CDETECT" -y "$bus" >/tmp/i2cdetect 2>&1
+        run 30 "$MOTE" scan --no-identify "$bus"
+        timeout 30 "$MOTE" scan --json "$bus" >/tmp/scan.json 2>&1
+        if ! grep -q '^50: UU ' /tmp/i2cdetect; then
+            check scan-in-use FAIL "i2cdetect itself does not show UU at 0x50: $(show /tmp/i2cdetect)"
+        elif ! grep -q '{"address":"0x50","state":"in-use"}' /tmp/scan.json; then
+            check scan-in-use FAIL "mote scan --json lacks 0x50 in-use: $(show /tmp/scan.json)"
+        else
+            same scan-in-use "at24 holds 0x50: mote scan --no-identify $bus equals i2cdetect -y $bus with UU; --json says in-use" \
+                "$out" /tmp/i2cdetect
+        fi
     fi
 fi
 
