@@ -4,18 +4,30 @@ SWIFT ?= swift
 # Debian packages the build and the tests need: headers and libraries of the system-library targets, and the
 # reference tools (i2c-tools, gpiod) whose output mote matches.
 DEB_PACKAGES := libi2c-dev libgpiod-dev pkg-config i2c-tools gpiod
+# The real-kernel tier (Tests/vm) on top of those: qemu, Debian's kernel with its headers and its source (gpio-sim is
+# built from it, out of tree), a static busybox for the initramfs, cpio to pack it. Installed without recommends
+# (about 650 MB installed, most of it the kernel's modules and source); amd64 hosts only.
+VM_PACKAGES := qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source-6.1 busybox-static cpio gcc
 
-.PHONY: run test test-unit test-gpiod-v2 deps build install clean
+.PHONY: run test test-unit test-gpiod-v2 test-vm deps vm-deps build install clean
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# $(call install-missing,PACKAGES[,APT-OPTIONS]): apt-get installs those of PACKAGES that are not installed yet.
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) $$missing; \
 	fi
+endef
+
+deps:
+	$(call install-missing,$(DEB_PACKAGES))
+
+vm-deps: deps
+	$(call install-missing,$(VM_PACKAGES),--no-install-recommends)
 
 build: deps
 	$(SWIFT) build -c release --product mote
@@ -37,8 +49,8 @@ run: build
 	fi
 
 # The whole suite: every unit, model and CLI test against libgpiod v1 (the system's), then the GPIO layer again
-# against libgpiod v2 (bookworm-backports, unpacked locally).
-test: deps test-unit test-gpiod-v2
+# against libgpiod v2 (bookworm-backports, unpacked locally), then mote against a real kernel in a VM.
+test: deps test-unit test-gpiod-v2 test-vm
 
 test-unit: deps
 	$(SWIFT) build --build-tests
@@ -50,6 +62,10 @@ test-gpiod-v2: deps
 	PKG_CONFIG_PATH="$$pc" $(SWIFT) build --build-tests --scratch-path .build-gpiod-v2 -Xlinker -rpath -Xlinker "$$lib" && \
 	PKG_CONFIG_PATH="$$pc" LD_LIBRARY_PATH="$$lib" MOTE_EXPECT_GPIOD_API=2 \
 	  $(SWIFT) test --skip-build --scratch-path .build-gpiod-v2 --filter MoteLinuxTests
+
+# The real-kernel tier: mote (v1 and v2 builds) against i2c-stub and gpio-sim in a qemu VM. See Tests/vm/README.md.
+test-vm: vm-deps
+	Tests/vm/run
 
 # Installs the udev rules (run as root, then re-plug or `udevadm trigger`).
 install: build

@@ -128,8 +128,18 @@ public struct I2CCapabilities: OptionSet, Sendable, Hashable {
         .smbusReadWordData, .smbusWriteWordData, .smbusReadI2CBlock, .smbusWriteI2CBlock,
     ]
 
-    /// Every capability with the name `i2cdetect -F` gives it, in i2cdetect's order.
-    public static let named: [(I2CCapabilities, String)] = [
+    /// Every capability with its name: those `i2cdetect -F` lists first (`listedByI2CDetect`), then the others.
+    public static let named: [(I2CCapabilities, String)] = listedByI2CDetect + [
+        (.smbusHostNotify, "SMBus Host Notify"),
+        (.tenBitAddressing, "10-bit addressing"),
+        (.targetMode, "Target mode"),
+        (.protocolMangling, "Protocol mangling"),
+        (.noStart, "Repeated start skipping"),
+    ]
+
+    /// The capabilities `i2cdetect -F` prints, with its names and in its order (i2c-tools 4.3, Debian bookworm:
+    /// fifteen lines, I2C to I2C Block Read; it does not print host notify, 10-bit, target mode, mangling, nostart).
+    public static let listedByI2CDetect: [(I2CCapabilities, String)] = [
         (.i2c, "I2C"),
         (.smbusQuick, "SMBus Quick Command"),
         (.smbusWriteByte, "SMBus Send Byte"),
@@ -145,11 +155,6 @@ public struct I2CCapabilities: OptionSet, Sendable, Hashable {
         (.smbusPEC, "SMBus PEC"),
         (.smbusWriteI2CBlock, "I2C Block Write"),
         (.smbusReadI2CBlock, "I2C Block Read"),
-        (.smbusHostNotify, "SMBus Host Notify"),
-        (.tenBitAddressing, "10-bit addressing"),
-        (.targetMode, "Target mode"),
-        (.protocolMangling, "Protocol mangling"),
-        (.noStart, "Repeated start skipping"),
     ]
 
     /// The adapter class `i2cdetect -l` prints: `i2c` for plain-I2C adapters, `smbus` for SMBus-only ones.

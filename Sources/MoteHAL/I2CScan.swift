@@ -31,8 +31,11 @@ public enum I2CProbeResult: String, Sendable, Equatable, Codable {
     case inUse = "in-use"
 }
 
-/// The addresses i2cdetect probes by default as Debian bookworm ships it (i2c-tools 4.3): 0x03–0x77.
-public let defaultScanRange: ClosedRange<UInt8> = 0x03...0x77
+/// The addresses i2cdetect probes by default as Debian bookworm ships it (i2c-tools 4.3): 0x08–0x77.
+///
+/// i2c-tools 4.3 skips the reserved addresses below 0x08 unless given `-a` (its usage error says
+/// "FIRST argument out of range (0x08-0x77)"); the real-kernel tier compares the grids on i2c-stub.
+public let defaultScanRange: ClosedRange<UInt8> = 0x08...0x77
 /// Every 7-bit address (i2cdetect `-a`).
 public let fullScanRange: ClosedRange<UInt8> = 0x00...0x7F
 

@@ -91,22 +91,33 @@ extension GPIO {
         }
 
         /// One line as gpioinfo (libgpiod 1.6) prints it.
+        ///
+        /// gpioinfo's `prinfo()` right-aligns each field in a minimum width; once a field is wider than its width,
+        /// it and every later field of the line are printed unpadded (widths in bytes, as printf counts). The
+        /// direction and active state carry their trailing space inside the field, so a line without flags ends in
+        /// a space.
         static func describe(_ line: GPIOLineInfo) -> String {
-            let number = String(line.offset)
-            var text = "\tline " + String(repeating: " ", count: max(0, 3 - number.count)) + number + ": "
-            let name = line.name.map { "\"\($0)\"" } ?? "unnamed"
-            let consumer = line.consumer.map { "\"\($0)\"" } ?? "unused"
-            text += String(repeating: " ", count: max(0, 12 - name.count)) + name + " "
-            text += String(repeating: " ", count: max(0, 12 - consumer.count)) + consumer + " "
-            text += String(repeating: " ", count: max(0, 8 - line.direction.rawValue.count)) + line.direction.rawValue + " "
-            text += line.activeLow ? "active-low" : "active-high"
+            var overflowed = false
+            func field(_ text: String, width: Int) -> String {
+                if overflowed || text.utf8.count > width {
+                    overflowed = true
+                    return text
+                }
+                return String(repeating: " ", count: width - text.utf8.count) + text
+            }
+            let consumer = !line.used ? "unused" : line.consumer.map { "\"\($0)\"" } ?? "kernel"
+            var text = "\tline " + field(String(line.offset), width: 3) + ": "
+            text += field(line.name.map { "\"\($0)\"" } ?? "unnamed", width: 12) + " "
+            text += field(consumer, width: 12) + " "
+            text += field(line.direction.rawValue + " ", width: 8)
+            text += field((line.activeLow ? "active-low" : "active-high") + " ", width: 13)
             var flags: [String] = []
             if line.used { flags.append("used") }
             if line.drive != .pushPull { flags.append(line.drive.rawValue) }
             if line.bias != .asIs { flags.append(line.bias == .disabled ? "bias-disabled" : line.bias.rawValue) }
             if line.edge != .none { flags.append("edge-\(line.edge.rawValue)") }
             if let debounce = line.debounce { flags.append("debounce=\(debounce)") }
-            if !flags.isEmpty { text += " [" + flags.joined(separator: " ") + "]" }
+            if !flags.isEmpty { text += "[" + flags.joined(separator: " ") + "]" }
             return text
         }
     }

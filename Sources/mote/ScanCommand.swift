@@ -8,7 +8,7 @@ struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Probe an I2C bus for devices and print i2cdetect's grid.",
         discussion: """
-            Probes 0x03-0x77 as Debian's i2cdetect does (SMBus Quick Write, Receive Byte at 0x30-0x37 and \
+            Probes 0x08-0x77 as Debian's i2cdetect does (SMBus Quick Write, Receive Byte at 0x30-0x37 and \
             0x50-0x5f); UU marks an address a kernel driver holds. Never asks for confirmation (like i2cdetect -y).
             """)
 
@@ -145,7 +145,7 @@ struct Scan: ParsableCommand {
 
     private func printFunctionality(_ bus: any I2CBus, number: Int) {
         print("Functionalities implemented by \(bus.name):")
-        for (capability, name) in I2CCapabilities.named {
+        for (capability, name) in I2CCapabilities.listedByI2CDetect {
             print("\(name.padding(32)) \(bus.capabilities.contains(capability) ? "yes" : "no")")
         }
     }

@@ -92,20 +92,21 @@ final class ScanTests: XCTestCase {
         XCTAssertEqual(probes.log, ["r1", "w0", "r1", "r1", "w0"], "0x30/0x50/0x5f read a byte; 0x44/0x60 quick-write")
         XCTAssertEqual(results[0x44], .present)
         XCTAssertEqual(results[0x45], .absent)
-        XCTAssertEqual(results[0x02], .skipped, "bookworm's i2cdetect starts at 0x03")
+        XCTAssertEqual(results[0x07], .skipped, "bookworm's i2cdetect (i2c-tools 4.3) starts at 0x08")
+        XCTAssertEqual(results[0x08], .absent)
         XCTAssertEqual(results[0x78], .skipped)
     }
 
     func testGridMatchesI2CDetectByteForByte() {
         var results = [I2CProbeResult](repeating: .skipped, count: 128)
-        for address in 0x03...0x77 { results[address] = .absent }
+        for address in 0x08...0x77 { results[address] = .absent }
         results[0x44] = .present
         results[0x76] = .present
         results[0x1A] = .inUse
         // Layout of i2c-tools' i2cdetect.c: a 5-space header, "%02x: " rows, "xx " cells, blanks of 3 spaces.
         let expected = """
                  0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f
-            00:          -- -- -- -- -- -- -- -- -- -- -- -- -- \n\
+            00:                         -- -- -- -- -- -- -- -- \n\
             10: -- -- -- -- -- -- -- -- -- -- UU -- -- -- -- -- \n\
             20: -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- \n\
             30: -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- \n\
@@ -137,7 +138,8 @@ final class ScanTests: XCTestCase {
     }
 
     func testPermissionDeniedAbortsTheScan() {
-        let bus = ScriptedI2CBus(capabilities: .fullI2C, [.failure(I2CAddress(0x03)!, .permissionDenied)])
+        // 0x08 is the first address probed by default.
+        let bus = ScriptedI2CBus(capabilities: .fullI2C, [.failure(I2CAddress(0x08)!, .permissionDenied)])
         XCTAssertThrowsError(try bus.scan()) { error in
             XCTAssertEqual((error as? HardwareError)?.kind, .permissionDenied)
         }
