@@ -273,3 +273,16 @@ public struct I2CAdapterInfo: Sendable, Equatable {
         self.capabilities = capabilities
     }
 }
+
+extension I2CBus {
+    /// Throws unless the adapter can do plain I2C transfers, saying what needed them.
+    ///
+    /// Every refusal reads the same, `adapter does not support plain I2C transfers (I2C_RDWR): <why>`, whether it
+    /// comes from a driver that checks up front or from the bus itself.
+    public func requirePlainI2C(_ why: String) throws(HardwareError) {
+        guard capabilities.contains(.i2c) else {
+            throw HardwareError(
+                .unsupported, device: name, detail: "adapter does not support plain I2C transfers (I2C_RDWR): \(why)")
+        }
+    }
+}

@@ -70,11 +70,7 @@ public final class LinuxI2CBus: I2CBus {
 
     public func transfer(_ address: I2CAddress, _ operations: [I2COperation]) throws(HardwareError) -> [[UInt8]] {
         let descriptor = try openDescriptor()
-        guard capabilities.contains(.i2c) else {
-            throw HardwareError(
-                .unsupported, device: name,
-                detail: "adapter does not support plain I2C transfers (I2C_RDWR); it speaks SMBus only")
-        }
+        try requirePlainI2C("it speaks SMBus only")
         guard !operations.isEmpty, operations.count <= Int(I2C_RDWR_IOCTL_MAX_MSGS) else {
             throw HardwareError(
                 .invalidArgument, device: name,

@@ -32,11 +32,8 @@ enum SensirionWords {
     /// more than one byte that way (Receive Byte reads one, and every other read writes a command first), so an
     /// SMBus-only adapter (the kernel's i2c-stub, some PC controllers) cannot read these chips.
     static func requirePlainI2C(_ bus: some I2CBus, chip: String) throws(SensorError) {
-        guard bus.capabilities.contains(.i2c) else {
-            throw .bus(HardwareError(
-                .unsupported, device: bus.name,
-                detail: "\(chip) replies are read without a command byte, which SMBus cannot do; "
-                    + "use an adapter with plain I2C transfers (I2C_RDWR)"))
+        try onBus { () throws(HardwareError) in
+            try bus.requirePlainI2C("\(chip) replies are read without a command byte, which SMBus cannot do")
         }
     }
 

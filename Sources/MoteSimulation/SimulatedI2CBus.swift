@@ -63,11 +63,7 @@ public final class SimulatedI2CBus: I2CBus {
     }
 
     public func transfer(_ address: I2CAddress, _ operations: [I2COperation]) throws(HardwareError) -> [[UInt8]] {
-        guard capabilities.contains(.i2c) else {
-            throw HardwareError(
-                .unsupported, device: name,
-                detail: "adapter does not support plain I2C transfers (I2C_RDWR); it speaks SMBus only")
-        }
+        try requirePlainI2C("it speaks SMBus only")
         return try carry(address, operations, label: "I2C_RDWR to \(address)")
     }
 

@@ -63,11 +63,9 @@ public struct AHT20<Bus: I2CBus>: SensorDriver {
     /// calibration bit stays clear after the initialise command.
     public init(bus: Bus, address: I2CAddress = I2CAddress(rawValue: AHT20Chip.address)!, delay: any Delay,
                 configuration: Configuration = Configuration()) throws(SensorError) {
-        guard bus.capabilities.contains(.i2c) else {
-            throw .bus(HardwareError(
-                .unsupported, device: bus.name,
-                detail: "the AHT20 sends its measurement as a 7-byte read without a command (datasheet §5.4), "
-                    + "which an SMBus-only adapter cannot do"))
+        try onBus { () throws(HardwareError) in
+            try bus.requirePlainI2C(
+                "the AHT20 sends its measurement as a 7-byte read without a command (datasheet §5.4)")
         }
         guard configuration.busyPollLimit >= 0 else {
             throw .invalidConfiguration("busyPollLimit must not be negative")

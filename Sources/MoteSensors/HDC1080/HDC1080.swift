@@ -161,11 +161,10 @@ public struct HDC1080<Bus: I2CBus>: SensorDriver {
 
     /// Takes one measurement: triggers, waits the conversion time, reads and converts.
     public mutating func read() throws(SensorError) -> Reading {
-        guard bus.capabilities.contains(.i2c) else {
-            throw .bus(HardwareError(
-                .unsupported, device: bus.name,
-                detail: "an HDC1080 returns its measurement only to a plain I2C read after a separate pointer write "
-                    + "(datasheet §8.5.1.3); this SMBus-only adapter cannot do that read"))
+        try onBus { () throws(HardwareError) in
+            try bus.requirePlainI2C(
+                "an HDC1080 returns its measurement only to a plain I2C read after a separate pointer write "
+                    + "(datasheet §8.5.1.3)")
         }
         switch configuration.acquisition {
         case .sequential:

@@ -91,11 +91,11 @@ public struct HTU21D<Bus: I2CBus>: SensorDriver {
         if let level = configuration.heaterCurrentLevel, level > 15 {
             throw .invalidConfiguration("heater current level \(level) is above 15 (Si7021 heater control register)")
         }
-        if configuration.measurementMode == .noHoldMaster, !bus.capabilities.contains(.i2c) {
-            throw .bus(HardwareError(
-                .unsupported, device: bus.name,
-                detail: "no-hold measurements read without a command, which needs plain I2C; "
-                    + "configure hold-master mode on an SMBus-only adapter"))
+        if configuration.measurementMode == .noHoldMaster {
+            try onBus { () throws(HardwareError) in
+                try bus.requirePlainI2C(
+                    "no-hold measurements are read without a command; configure hold-master mode on SMBus")
+            }
         }
         self.bus = bus
         self.address = address
