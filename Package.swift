@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "MoteLinux", targets: ["MoteLinux"]),
         .library(name: "MoteSimulation", targets: ["MoteSimulation"]),
         .library(name: "MoteSensors", targets: ["MoteSensors"]),
+        .library(name: "MoteEnergy", targets: ["MoteEnergy"]),
+        .library(name: "MoteNode", targets: ["MoteNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,10 +34,12 @@ let package = Package(
             name: "MoteSimulation",
             dependencies: ["MoteHAL", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        .target(name: "MoteEnergy", dependencies: ["MoteHAL", "MoteSensors"]),
+        .target(name: "MoteNode", dependencies: ["MoteEnergy", "MoteSensors", "MoteHAL", "MoteSimulation"]),
         .executableTarget(
             name: "mote",
             dependencies: [
-                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors",
+                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors", "MoteEnergy", "MoteNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -44,6 +48,8 @@ let package = Package(
         .testTarget(name: "MoteLinuxTests", dependencies: ["MoteLinux", "MoteHAL"]),
         .testTarget(name: "MoteSimulationTests", dependencies: ["MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteSensorsTests", dependencies: ["MoteSensors", "MoteSimulation", "MoteHAL"]),
+        .testTarget(name: "MoteEnergyTests", dependencies: ["MoteEnergy", "MoteSensors", "MoteHAL"]),
+        .testTarget(name: "MoteNodeTests", dependencies: ["MoteNode", "MoteEnergy", "MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),
     ],
     swiftLanguageModes: [.v6]
