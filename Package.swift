@@ -30,11 +30,20 @@ let package = Package(
             ]
         ),
         .target(name: "MoteSensors", dependencies: ["MoteHAL"]),
+        .target(name: "MoteTOML", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .target(
             name: "MoteSimulation",
-            dependencies: ["MoteHAL", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["MoteHAL", "MoteTOML", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
-        .target(name: "MoteEnergy", dependencies: ["MoteHAL", "MoteSensors"]),
+        .target(
+            name: "MoteEnergy",
+            dependencies: ["MoteHAL", "MoteSensors", "MoteTOML", .product(name: "TOMLKit", package: "TOMLKit")],
+            resources: [
+                .embedInCode("Profiles/mica.toml"),
+                .embedInCode("Profiles/pi-zero-2w.toml"),
+                .embedInCode("Profiles/pi-4b.toml"),
+            ]
+        ),
         .target(name: "MoteNode", dependencies: ["MoteEnergy", "MoteSensors", "MoteHAL", "MoteSimulation"]),
         .executableTarget(
             name: "mote",
@@ -50,7 +59,7 @@ let package = Package(
         .testTarget(name: "MoteSensorsTests", dependencies: ["MoteSensors", "MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteEnergyTests", dependencies: ["MoteEnergy", "MoteSensors", "MoteHAL"]),
         .testTarget(name: "MoteNodeTests", dependencies: ["MoteNode", "MoteEnergy", "MoteSimulation", "MoteHAL"]),
-        .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),
+        .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL", "MoteEnergy"]),
     ],
     swiftLanguageModes: [.v6]
 )

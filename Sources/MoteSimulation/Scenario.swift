@@ -1,24 +1,10 @@
 import Foundation
 import MoteHAL
+import MoteTOML
 import TOMLKit
 
 /// Why a scenario file could not be loaded: the file, the line when known, and what was expected.
-public struct ScenarioError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var message: String
-
-    public init(file: String, line: Int?, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String {
-        if let line { return "\(file):\(line): \(message)" }
-        return "\(file): \(message)"
-    }
-}
+public typealias ScenarioError = TOMLFileError
 
 /// A simulated board built from a scenario file (TOML): I2C buses with device models, and GPIO chips.
 ///
@@ -71,7 +57,7 @@ public final class SimulatedBoard: Board {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ScenarioError(file: path, line: nil, message: readFailure(path))
+            throw ScenarioError(file: path, line: nil, message: TOMLFileError.readFailure(path))
         }
         let directory = (path as NSString).deletingLastPathComponent
         return try SimulatedBoard(scenario: text, file: path, directory: directory.isEmpty ? "." : directory,
@@ -82,15 +68,8 @@ public final class SimulatedBoard: Board {
     public init(scenario text: String, file: String, directory: String, clock: any SimulationClock,
                 description: String) throws(ScenarioError)
     {
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ScenarioError(file: file, line: error.source.begin.line, message: "not valid TOML: \(error.description)")
-        } catch {
-            throw ScenarioError(file: file, line: nil, message: "not valid TOML: \(error)")
-        }
-        let reader = ScenarioReader(file: file, text: text)
+        let reader = TOMLFileReader(file: file, text: text)
+        let table = try reader.parse(text)
         self.description = description
         try reader.allowKeys(table, ["i2c", "gpio"], at: [])
         var buses: [SimulatedI2CBus] = []
@@ -170,13 +149,7 @@ public final class SimulatedBoard: Board {
         self.clock = clock
     }
 
-    private static func readFailure(_ path: String) -> String {
-        if !FileManager.default.fileExists(atPath: path) { return "no such file" }
-        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
-        return "not readable as UTF-8 text"
-    }
-
-    private static func makeDevice(_ table: TOMLTable, at path: [(String, Int)], reader: ScenarioReader,
+    private static func makeDevice(_ table: TOMLTable, at path: [(String, Int)], reader: TOMLFileReader,
                             directory: String, clock: any SimulationClock) throws(ScenarioError) -> any I2CDeviceModel
     {
         var environment = SimulatedEnvironment()
@@ -204,7 +177,7 @@ public final class SimulatedBoard: Board {
         return kind.make(DeviceModelContext(clock: clock, environment: environment, image: image))
     }
 
-    private static func loadDump(_ name: String, at path: [(String, Int)], reader: ScenarioReader, directory: String)
+    private static func loadDump(_ name: String, at path: [(String, Int)], reader: TOMLFileReader, directory: String)
         throws(ScenarioError) -> [UInt8?]
     {
         let text: String
@@ -216,7 +189,7 @@ public final class SimulatedBoard: Board {
             do {
                 text = try String(contentsOfFile: dumpFile, encoding: .utf8)
             } catch {
-                throw reader.error(at: path, key: "dump", "dump \(dumpFile): \(Self.readFailure(dumpFile))")
+                throw reader.error(at: path, key: "dump", "dump \(dumpFile): \(TOMLFileError.readFailure(dumpFile))")
             }
         }
         do {
@@ -251,122 +224,13 @@ public final class SimulatedBoard: Board {
     }
 }
 
-/// Reads typed values out of a parsed scenario, turning every mistake into a `ScenarioError` with a line number.
-struct ScenarioReader {
-    let file: String
-    let lines: [Substring]
-
-    init(file: String, text: String) {
-        self.file = file
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    }
-
-    /// An error about `key` inside the array-of-tables element `path` (e.g. second `[[i2c.device]]` of the first
-    /// `[[i2c]]`), located on the line that sets the key, or the element's header line.
-    func error(at path: [(String, Int)], key: String?, _ message: String) -> ScenarioError {
-        ScenarioError(file: file, line: locate(path, key: key), message: message)
-    }
-
-    private func locate(_ path: [(String, Int)], key: String?) -> Int? {
-        // Walk the headers, counting [[name]] occurrences within their parent, until the wanted element's header.
-        var counts: [String: Int] = [:]
-        var depth = 0
-        var headerLine: Int?
-        for (index, raw) in lines.enumerated() {
-            let line = raw.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
-            if line.hasPrefix("[[") {
-                let name = String(line.dropFirst(2).prefix { $0 != "]" }).filter { $0 != " " }
-                for other in counts.keys where other.hasPrefix(name + ".") { counts[other] = nil }
-                counts[name, default: -1] += 1
-                if depth < path.count, name == path[depth].0, counts[name] == path[depth].1 {
-                    depth += 1
-                    if depth == path.count { headerLine = index + 1 }
-                    continue
-                }
-                if headerLine != nil { break }
-            } else if line.hasPrefix("[") {
-                if headerLine != nil { break }
-            } else if let key, headerLine != nil || path.isEmpty {
-                let name = line.prefix { $0 != "=" }.filter { $0 != " " && $0 != "\t" }
-                if name == key, line.contains("=") { return index + 1 }
-            }
-        }
-        return headerLine
-    }
-
-    func allowKeys(_ table: TOMLTable, _ allowed: Set<String>, at path: [(String, Int)]) throws(ScenarioError) {
-        for key in table.keys.sorted() where !allowed.contains(key) {
-            throw error(at: path, key: key,
-                        "unknown key \"\(key)\"; expected one of \(allowed.sorted().joined(separator: ", "))")
-        }
-    }
-
-    func tables(_ table: TOMLTable, _ key: String, at path: [(String, Int)]) throws(ScenarioError) -> [TOMLTable] {
-        guard let value = table[key] else { return [] }
-        guard let array = value.array else {
-            throw error(at: path, key: key, "\(key) must be an array of tables: write [[\(key)]] sections")
-        }
-        var result: [TOMLTable] = []
-        for element in array {
-            guard let table = element.table else {
-                throw error(at: path, key: key, "every element of \(key) must be a table")
-            }
-            result.append(table)
-        }
-        return result
-    }
-
-    func integer(_ table: TOMLTable, _ key: String, at path: [(String, Int)], in range: ClosedRange<Int>,
-                 hex: Bool = false) throws(ScenarioError) -> Int
-    {
-        let show = { (value: Int) in hex ? "0x" + String(value, radix: 16) : String(value) }
-        guard let value = table[key] else {
-            throw error(at: path, key: nil, "missing \(key) = (an integer from \(show(range.lowerBound)) to \(show(range.upperBound)))")
-        }
-        guard let number = value.int else {
-            throw error(at: path, key: key, "\(key) must be an integer, found \(value.debugDescription)")
-        }
-        guard range.contains(number) else {
-            throw error(at: path, key: key,
-                        "\(key) = \(show(number)) is out of range (\(show(range.lowerBound))–\(show(range.upperBound)))")
-        }
-        return number
-    }
-
+extension TOMLFileReader {
+    /// The required `address` key of a device table: a 7-bit I2C address.
     func address(_ table: TOMLTable, at path: [(String, Int)]) throws(ScenarioError) -> I2CAddress {
         let raw = try integer(table, "address", at: path, in: 0...0x7F, hex: true)
         guard let address = I2CAddress(raw) else {
             throw error(at: path, key: "address", "address = \(raw) is not a 7-bit I2C address")
         }
         return address
-    }
-
-    func double(_ table: TOMLTable, _ key: String, at path: [(String, Int)], in range: ClosedRange<Double>)
-        throws(ScenarioError) -> Double?
-    {
-        guard let value = table[key] else { return nil }
-        guard let number = value.double ?? value.int.map(Double.init) else {
-            throw error(at: path, key: key, "\(key) must be a number, found \(value.debugDescription)")
-        }
-        guard range.contains(number) else {
-            throw error(at: path, key: key, "\(key) = \(number) is out of range (\(range.lowerBound)–\(range.upperBound))")
-        }
-        return number
-    }
-
-    func string(_ table: TOMLTable, _ key: String, at path: [(String, Int)]) throws(ScenarioError) -> String? {
-        guard let value = table[key] else { return nil }
-        guard let string = value.string else {
-            throw error(at: path, key: key, "\(key) must be a string, found \(value.debugDescription)")
-        }
-        return string
-    }
-
-    func bool(_ table: TOMLTable, _ key: String, at path: [(String, Int)]) throws(ScenarioError) -> Bool? {
-        guard let value = table[key] else { return nil }
-        guard let bool = value.bool else {
-            throw error(at: path, key: key, "\(key) must be true or false, found \(value.debugDescription)")
-        }
-        return bool
     }
 }

@@ -5,8 +5,9 @@ import MoteSimulation
 /// A failure the user must see: one line on stderr and an exit code that says which kind it was.
 ///
 /// Exit codes follow sysexits(3) so scripts can tell the cases apart:
-/// 64 usage, 65 malformed input file, 66 missing input file, 69 no such bus/chip/line, 74 I/O on the bus,
-/// 75 busy or in use, 76 adapter cannot do it, 77 permission denied.
+/// 64 usage, 65 malformed input file (scenario, dump, energy configuration, a corrupt energy ledger), 66 missing
+/// input file, 69 no such bus/chip/line, 74 I/O on the bus, 75 busy or in use, 76 adapter cannot do it,
+/// 77 permission denied, 78 an energy budget no plan fits.
 struct Failure: Error {
     var message: String
     var code: Int32
@@ -19,6 +20,7 @@ struct Failure: Error {
     static let busy: Int32 = 75
     static let unsupported: Int32 = 76
     static let permission: Int32 = 77
+    static let infeasible: Int32 = 78
 
     init(_ message: String, code: Int32) {
         self.message = message

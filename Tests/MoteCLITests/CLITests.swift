@@ -47,6 +47,12 @@ class MoteProcessTestCase: XCTestCase {
         XCTAssertEqual(run.stdout, "", file: file, line: line)
     }
 
+    /// The command prefix that runs `mote` as nobody when the tests run as root (root reads anything, so a
+    /// permission check would mean nothing), else none.
+    var unprivilegedPrefix: [String] {
+        getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+    }
+
     func temporaryDirectory() throws -> String {
         let path = NSTemporaryDirectory() + "mote-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -166,9 +172,7 @@ final class CLITests: MoteProcessTestCase {
         try "[[i2c]]\nbus = 1\n".write(toFile: secret, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: secret)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
-        // Root reads anything; drop to nobody when running as root so the check means something.
-        let prefix = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
-        let run = try mote(["scan", "--simulate", secret, "1"], prefix: prefix)
+        let run = try mote(["scan", "--simulate", secret, "1"], prefix: unprivilegedPrefix)
         XCTAssertEqual(run.status, 77, run.stderr)
         XCTAssertTrue(run.stderr.contains("permission denied"), run.stderr)
         XCTAssertEqual(run.stderr.split(separator: "\n").count, 1)
