@@ -69,8 +69,7 @@ final class DutyCycleSchedulerTests: XCTestCase {
         ])
         // The shell is late by 1 ms: the next wait counts from when it called, never shortening the conversion.
         XCTAssertEqual(instance.onTimer(now: .milliseconds(3)), [
-            .initialise(device: "bme280@0x76"), record("cpu", .active, sense),
-            record("bme280@0x76", .measuring, sense), .startMeasurement(device: "bme280@0x76"),
+            .initialise(device: "bme280@0x76"), record("bme280@0x76", .measuring, sense), .startMeasurement(device: "bme280@0x76"),
             .wait(until: .milliseconds(3) + .microseconds(9_300)),
         ])
         let readTime = Duration.milliseconds(3) + .microseconds(9_300)
@@ -88,15 +87,22 @@ final class DutyCycleSchedulerTests: XCTestCase {
         var instance = try scheduler([bme280(line: rail), sht31(line: rail)],
                                      periods: ["sense.bme280@0x76": .seconds(60), "sense.sht3x@0x44": .seconds(60)])
         var batches: [[SchedulerDirective]] = [instance.onStart(now: .zero)]
+        var timed: [(Duration, SchedulerDirective)] = batches[0].map { (.zero, $0) }
         var now = Duration.zero
         while case .wait(let deadline)? = batches.last?.last {
             now = deadline
             batches.append(instance.onTimer(now: now))
+            timed += batches[batches.count - 1].map { (now, $0) }
         }
         let all = batches.flatMap { $0 }
         XCTAssertEqual(all.filter { $0 == .powerOn(rail) }.count, 1, "\(all)")
         XCTAssertEqual(all.filter { $0 == .powerOff(rail) }.count, 1, "\(all)")
-        XCTAssertEqual(batches[0].last, .wait(until: .milliseconds(2)), "the BME280's 2 ms, not the SHT31's 1 ms")
+        let initialisations = timed.filter { if case .initialise = $0.1 { return true } else { return false } }
+        XCTAssertEqual(initialisations.map(\.0), [.milliseconds(2), .milliseconds(2) + .microseconds(9_300)],
+                       "after the BME280's 2 ms, not the SHT31's 1 ms; the SHT31 after the BME280's conversion")
+        let ready = record("sht3x@0x44", .sleep, "sense.bme280@0x76")
+        XCTAssertTrue(timed.contains { $0.0 == .milliseconds(1) && $0.1 == ready },
+                      "the SHT31 is ready after 1 ms and waits powered: \(timed)")
         let hardware = all.filter {
             switch $0 {
             case .record, .wait: return false
@@ -279,9 +285,9 @@ final class DutyCycleSchedulerTests: XCTestCase {
         var simulation = DutyCycleSimulation(
             scheduler: instance, currents: micaCurrents,
             changes: [DutyCycleSimulation.CurrentChange(at: day * 5, component: "radio", state: .receive,
-                                                        amperes: 7.2e-3),
+                                                        factor: 2),
                       DutyCycleSimulation.CurrentChange(at: day * 10, component: "radio", state: .receive,
-                                                        amperes: 3.6e-3)])
+                                                        factor: 1)])
         simulation.run(for: day * 15)
         XCTAssertEqual(simulation.violations, [])
         let setPoint = budget * (1 - 0.025)

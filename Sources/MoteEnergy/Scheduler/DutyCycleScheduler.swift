@@ -41,8 +41,6 @@ public struct DutyCycleScheduler: Sendable {
         public var cpuWaitingState: PowerState
         /// The CPU's state between wake-ups.
         public var cpuRestingState: PowerState
-        /// The radio's state between network rounds.
-        public var radioRestingState: PowerState
         /// How early a task may run to share a wake-up, as a fraction of its period, in [0, 1).
         public var tolerance: Double
         /// Whether periods are rounded to whole multiples of the shortest one.
@@ -55,14 +53,13 @@ public struct DutyCycleScheduler: Sendable {
         /// Creates a configuration; the defaults suit a mote that sleeps between wake-ups.
         public init(tasks: [SchedulerTask], cpu: String = "cpu", cpuActiveTimePerWakeUp: Duration = .zero,
                     cpuWaitingState: PowerState = .active, cpuRestingState: PowerState = .sleep,
-                    radioRestingState: PowerState = .sleep, tolerance: Double = 0.1, harmonisesPeriods: Bool = true,
+                    tolerance: Double = 0.1, harmonisesPeriods: Bool = true,
                     budget: BudgetController? = nil, reportInterval: Duration = .seconds(6 * 3600)) {
             self.tasks = tasks
             self.cpu = cpu
             self.cpuActiveTimePerWakeUp = cpuActiveTimePerWakeUp
             self.cpuWaitingState = cpuWaitingState
             self.cpuRestingState = cpuRestingState
-            self.radioRestingState = radioRestingState
             self.tolerance = tolerance
             self.harmonisesPeriods = harmonisesPeriods
             self.budget = budget
@@ -179,10 +176,10 @@ public struct DutyCycleScheduler: Sendable {
         for task in tasks {
             switch task.work {
             case .sample(let device, _, _, let line):
-                directives.append(record(device, line == nil ? .sleep : .off, nil))
+                directives.append(record(device, line == nil ? task.states.resting : .off, nil))
             case .networkRound(let radio, _, _, _):
-                if !directives.contains(record(radio, configuration.radioRestingState, nil)) {
-                    directives.append(record(radio, configuration.radioRestingState, nil))
+                if !directives.contains(record(radio, task.states.resting, nil)) {
+                    directives.append(record(radio, task.states.resting, nil))
                 }
             }
         }
@@ -395,55 +392,71 @@ public struct DutyCycleScheduler: Sendable {
         return steps
     }
 
-    /// The steps of one wake-up running the tasks at `due` (indices into `tasks`).
+    /// The steps of one wake-up running the tasks at `due` (indices into `tasks`), laid out on a timeline from the
+    /// wake-up's start and cut into steps at each distinct time.
+    ///
+    /// Conversions run one after another (the bus and the drivers' blocking reads serialise them): first the
+    /// sensors without a power line, then, rail by rail, the sensors on each. A rail is switched on as late as its
+    /// slowest due sensor's start-up allows and off right after its last read, so a sensor is powered for its own
+    /// start-up and its rail's conversions, not for the whole wake-up; the next rail warms up while the previous
+    /// one converts. Since every wait counts from when the shell calls, a late shell only stretches the timeline:
+    /// every start-up and conversion gets at least its time.
     private mutating func plan(_ due: [Int]) -> [Step] {
-        var builder = WakeUpBuilder(cpu: configuration.cpu, awake: .active, waiting: configuration.cpuWaitingState)
+        var timeline = Timeline()
+        let start = configuration.cpuActiveTimePerWakeUp
+        var clock = start
         let sampling = due.filter { tasks[$0].device != nil }
         let network = due.filter { tasks[$0].device == nil }
-        let firstActivity = tasks[due[0]].name
-        builder.append(record(configuration.cpu, .active, sampling.isEmpty ? firstActivity : tasks[sampling[0]].name))
-        builder.wait(configuration.cpuActiveTimePerWakeUp, activity: firstActivity)
-
-        // Rails: each switched once, every sensor on it charged to the first due task that needs it.
-        let rails = Set(sampling.compactMap { tasks[$0].powerLine }).sorted()
-        var railActivity: [PowerLine: String] = [:]
-        for index in sampling {
-            if let line = tasks[index].powerLine, railActivity[line] == nil { railActivity[line] = tasks[index].name }
-        }
-        var settle = Duration.zero
-        for line in rails {
-            let activity = railActivity[line]
-            for task in tasks where task.powerLine == line {
-                builder.append(record(task.device ?? "", .boot, activity))
-            }
-            builder.append(.powerOn(line))
-        }
-        for index in sampling {
-            if case .sample(_, let startup, _, let line?) = tasks[index].work, rails.contains(line) {
-                settle = max(settle, startup)
-            }
-        }
-        builder.wait(settle, activity: sampling.first.map { tasks[$0].name } ?? firstActivity)
 
         for index in sampling {
-            guard case .sample(let device, _, let measurement, let line) = tasks[index].work else { continue }
+            guard case .sample(let device, _, let measurement, nil) = tasks[index].work else { continue }
             let activity = tasks[index].name
-            if line != nil || !initialisedDevices.contains(device) {
-                builder.append(.initialise(device: device))
-                if line == nil { initialisedDevices.insert(device) }
+            if !initialisedDevices.contains(device) {
+                timeline.add(clock, .initialise(device: device), activity)
+                initialisedDevices.insert(device)
             }
-            builder.append(record(configuration.cpu, .active, activity))
-            builder.append(record(device, .measuring, activity))
-            builder.append(.startMeasurement(device: device))
-            builder.wait(measurement, activity: activity)
-            builder.append(.read(device: device))
-            builder.append(record(device, .sleep, line == nil ? nil : activity))
+            timeline.add(clock, record(device, .measuring, activity), activity)
+            timeline.add(clock, .startMeasurement(device: device), activity)
+            clock += measurement
+            timeline.add(clock, .read(device: device), activity)
+            timeline.add(clock, record(device, tasks[index].states.resting, nil), activity)
         }
-        for line in rails {
-            builder.append(.powerOff(line))
-            for task in tasks where task.powerLine == line {
-                builder.append(record(task.device ?? "", .off, nil))
+
+        for line in Set(sampling.compactMap { tasks[$0].powerLine }).sorted() {
+            let onRail = tasks.indices.filter { tasks[$0].powerLine == line }
+            let dueOnRail = sampling.filter { tasks[$0].powerLine == line }
+            let activity = tasks[dueOnRail[0]].name
+            let lead = dueOnRail.map { startupTime(of: $0) }.max() ?? .zero
+            let first = max(clock, start + lead)
+            let on = first - lead
+            for index in onRail {
+                timeline.add(on, record(tasks[index].device ?? "", tasks[index].states.starting, activity), activity)
             }
+            timeline.add(on, .powerOn(line), activity)
+            var slot = first
+            var slotStarts: [Int: Duration] = [:]
+            for index in dueOnRail {
+                guard case .sample(let device, _, let measurement, _) = tasks[index].work else { continue }
+                let taskActivity = tasks[index].name
+                slotStarts[index] = slot
+                timeline.add(slot, .initialise(device: device), taskActivity)
+                timeline.add(slot, record(device, .measuring, taskActivity), taskActivity)
+                timeline.add(slot, .startMeasurement(device: device), taskActivity)
+                slot += measurement
+                timeline.add(slot, .read(device: device), taskActivity)
+                timeline.add(slot, record(device, tasks[index].states.poweredIdle, taskActivity), taskActivity)
+            }
+            // A sensor whose start-up ends before its conversion (or before the rail goes off) waits powered.
+            for index in onRail where tasks[index].states.poweredIdle != tasks[index].states.starting {
+                let ready = on + startupTime(of: index)
+                if ready < (slotStarts[index] ?? slot) {
+                    timeline.add(ready, record(tasks[index].device ?? "", tasks[index].states.poweredIdle, activity),
+                                 activity)
+                }
+            }
+            timeline.add(slot, .powerOff(line), activity)
+            for index in onRail { timeline.add(slot, record(tasks[index].device ?? "", .off, nil), activity) }
+            clock = slot
         }
 
         for index in network {
@@ -451,46 +464,70 @@ public struct DutyCycleScheduler: Sendable {
                 continue
             }
             let activity = tasks[index].name
-            builder.append(record(configuration.cpu, .active, activity))
             if startup > .zero {
-                builder.append(record(radio, .boot, activity))
-                builder.wait(startup, activity: activity)
+                timeline.add(clock, record(radio, tasks[index].states.starting, activity), activity)
+                clock += startup
             }
-            builder.append(record(radio, .transmit, activity))
-            builder.append(.runNetworkRound(task: activity))
-            builder.wait(transmit, activity: activity)
-            builder.append(record(radio, .receive, activity))
-            builder.wait(listen, activity: activity)
-            builder.append(record(radio, configuration.radioRestingState, nil))
+            timeline.add(clock, record(radio, .transmit, activity), activity)
+            timeline.add(clock, .runNetworkRound(task: activity), activity)
+            clock += transmit
+            timeline.add(clock, record(radio, .receive, activity), activity)
+            clock += listen
+            timeline.add(clock, record(radio, tasks[index].states.resting, nil), activity)
         }
-        return builder.finish()
+        return timeline.steps(cpu: configuration.cpu, waiting: configuration.cpuWaitingState,
+                              firstActivity: tasks[due[0]].name)
+    }
+
+    private func startupTime(of index: Int) -> Duration {
+        if case .sample(_, let startup, _, _) = tasks[index].work { return startup }
+        return .zero
     }
 
     private func record(_ component: String, _ state: PowerState, _ activity: String?) -> SchedulerDirective {
         .record(LedgerTransition(component: component, state: state, activity: activity))
     }
 
-    /// Collects a wake-up's directives into steps separated by waits, recording the CPU's waiting state.
-    private struct WakeUpBuilder {
-        var cpu: String
-        var awake: PowerState
-        var waiting: PowerState
-        var steps: [Step] = []
-        var current: [SchedulerDirective] = []
+    /// A wake-up's directives at their times from its start, in the order they were added at equal times.
+    private struct Timeline {
+        private var events: [(time: Duration, order: Int, directive: SchedulerDirective, activity: String)] = []
 
-        mutating func append(_ directive: SchedulerDirective) { current.append(directive) }
-
-        /// Ends the current step with a wait of `duration` (nothing when it is zero).
-        mutating func wait(_ duration: Duration, activity: String) {
-            guard duration > .zero else { return }
-            if waiting != awake {
-                current.append(.record(LedgerTransition(component: cpu, state: waiting, activity: activity)))
-            }
-            steps.append(Step(directives: current, wait: duration))
-            current = waiting != awake
-                ? [.record(LedgerTransition(component: cpu, state: awake, activity: activity))] : []
+        mutating func add(_ time: Duration, _ directive: SchedulerDirective, _ activity: String) {
+            events.append((time, events.count, directive, activity))
         }
 
-        func finish() -> [Step] { steps + [Step(directives: current, wait: .zero)] }
+        /// Steps at each distinct time, the CPU `active` from the start, and, when it waits in another state,
+        /// recorded in that state before each wait and `active` again after it.
+        func steps(cpu: String, waiting: PowerState, firstActivity: String) -> [Step] {
+            let sorted = events.sorted { ($0.time, $0.order) < ($1.time, $1.order) }
+            var steps: [Step] = []
+            var current: [SchedulerDirective] = [
+                .record(LedgerTransition(component: cpu, state: .active, activity: firstActivity)),
+            ]
+            var cpuActivity = firstActivity
+            var time = Duration.zero
+            for event in sorted {
+                if event.time > time {
+                    if waiting != .active {
+                        current.append(.record(LedgerTransition(component: cpu, state: waiting,
+                                                                activity: cpuActivity)))
+                    }
+                    steps.append(Step(directives: current, wait: event.time - time))
+                    current = []
+                    time = event.time
+                    if waiting != .active {
+                        current.append(.record(LedgerTransition(component: cpu, state: .active,
+                                                                activity: event.activity)))
+                        cpuActivity = event.activity
+                    }
+                }
+                if event.activity != cpuActivity {
+                    current.append(.record(LedgerTransition(component: cpu, state: .active, activity: event.activity)))
+                    cpuActivity = event.activity
+                }
+                current.append(event.directive)
+            }
+            return steps + [Step(directives: current, wait: .zero)]
+        }
     }
 }

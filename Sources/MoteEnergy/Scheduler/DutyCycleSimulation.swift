@@ -18,15 +18,15 @@ public struct DutyCycleSimulation {
         public var component: String
         /// The state whose current changes.
         public var state: PowerState
-        /// The new current (A).
-        public var amperes: Double
+        /// The new current as a multiple of the simulation's initial figure (2: doubled, 1: back to normal).
+        public var factor: Double
 
         /// Creates a change.
-        public init(at: Duration, component: String, state: PowerState, amperes: Double) {
+        public init(at: Duration, component: String, state: PowerState, factor: Double) {
             self.at = at
             self.component = component
             self.state = state
-            self.amperes = amperes
+            self.factor = factor
         }
     }
 
@@ -74,8 +74,9 @@ public struct DutyCycleSimulation {
 
     /// The scheduler being run.
     public private(set) var scheduler: DutyCycleScheduler
-    /// Current per component and state (A); a state with no figure draws nothing.
+    /// Current per component and state (A, as the battery sees it); a state with no figure draws nothing.
     public private(set) var currents: [String: [PowerState: Double]]
+    private let initialCurrents: [String: [PowerState: Double]]
     private var changes: [CurrentChange]
     /// The simulated time.
     public private(set) var now: Duration = .zero
@@ -115,6 +116,7 @@ public struct DutyCycleSimulation {
                 changes: [CurrentChange] = []) {
         self.scheduler = scheduler
         self.currents = currents
+        self.initialCurrents = currents
         self.changes = changes.sorted { $0.at < $1.at }
         let tasks = scheduler.configuration.tasks
         self.tasks = tasks
@@ -363,9 +365,10 @@ public struct DutyCycleSimulation {
             changes.removeFirst()
             now = max(now, change.at)
             settle()
-            currents[change.component, default: [:]][change.state] = change.amperes
+            let amperes = (initialCurrents[change.component]?[change.state] ?? 0) * change.factor
+            currents[change.component, default: [:]][change.state] = amperes
             if let index = meterIndex[change.component], let state = states.firstIndex(of: change.state) {
-                meters[index].currents[state] = change.amperes
+                meters[index].currents[state] = amperes
             }
         }
         now = max(now, time)

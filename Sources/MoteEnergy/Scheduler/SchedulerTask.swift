@@ -22,6 +22,24 @@ public struct PowerLine: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 }
 
+/// The power states the scheduler records for a task's component, chosen so that the power model has a current for
+/// each (the ledger refuses a state its model cannot charge).
+public struct TaskStates: Sendable, Equatable {
+    /// Between runs: an ungated sensor's sleep, a radio's off or idle. A gated sensor is `off` between runs.
+    public var resting: PowerState
+    /// From power-on to ready: a sensor's start-up, a radio's oscillator start.
+    public var starting: PowerState
+    /// Powered and not converting: a gated sensor waiting for its rail to go off after its read.
+    public var poweredIdle: PowerState
+
+    /// Creates the states; the defaults suit a sensor with sleep and boot figures and a radio that sleeps.
+    public init(resting: PowerState = .sleep, starting: PowerState = .boot, poweredIdle: PowerState = .sleep) {
+        self.resting = resting
+        self.starting = starting
+        self.poweredIdle = poweredIdle
+    }
+}
+
 /// One periodic job of the node: sample a sensor, or run a network round.
 ///
 /// The task's `name` is its activity label in the ledger (`sense.bme280@0x76`, `gossip.round`), as in the energy
@@ -48,24 +66,28 @@ public struct SchedulerTask: Sendable, Equatable {
     public var minimumPeriod: Duration
     /// The task always runs at least this often, unless the node itself was late.
     public var maximumPeriod: Duration
+    /// The states recorded for the task's component.
+    public var states: TaskStates
 
     /// Creates a task; `DutyCycleScheduler.init` checks the figures.
-    public init(name: String, work: Work, minimumPeriod: Duration, maximumPeriod: Duration) {
+    public init(name: String, work: Work, minimumPeriod: Duration, maximumPeriod: Duration,
+                states: TaskStates = TaskStates()) {
         self.name = name
         self.work = work
         self.minimumPeriod = minimumPeriod
         self.maximumPeriod = maximumPeriod
+        self.states = states
     }
 
     /// A sensor-sampling task named `sense.DEVICE`.
     public static func sample(_ device: String, startupTime: Duration, measurementTime: Duration,
-                              powerLine: PowerLine? = nil, minimumPeriod: Duration, maximumPeriod: Duration)
-        -> SchedulerTask
+                              powerLine: PowerLine? = nil, minimumPeriod: Duration, maximumPeriod: Duration,
+                              states: TaskStates = TaskStates()) -> SchedulerTask
     {
         SchedulerTask(name: "sense.\(device)",
                       work: .sample(device: device, startupTime: startupTime, measurementTime: measurementTime,
                                     powerLine: powerLine),
-                      minimumPeriod: minimumPeriod, maximumPeriod: maximumPeriod)
+                      minimumPeriod: minimumPeriod, maximumPeriod: maximumPeriod, states: states)
     }
 
     /// The sensor this task samples, or nil for a network task.
