@@ -1,1 +1,0 @@
-// The scheduler runner lives here.
