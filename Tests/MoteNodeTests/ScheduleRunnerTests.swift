@@ -36,37 +36,38 @@ final class ScheduleRunnerTests: XCTestCase {
         return sensors
     }
 
-    /// A runner on the default board with the BME280 switched by `line`.
-    func runner(line: PowerLine, collector: ReadingCollector) throws -> ScheduleRunner {
+    /// A node on the default board on a manual clock standing at 100 s: its runner, its GPIO chip, its readings.
+    struct Node {
+        var runner: ScheduleRunner
+        var chip: SimulatedGPIOChip
+        var collector: ReadingCollector
+        var model: PowerModel
+    }
+
+    func node(powerLines: [String: PowerLine], periods: [String: Duration] = [:], store: LedgerStore? = nil,
+              extraSensor: String? = nil) throws -> Node {
         let clock = ManualClock(start: .seconds(100))
         let board = try SimulatedBoard.defaultBoard(clock: clock)
-        let model = try model()
+        let model = try model(extraSensor: extraSensor)
         let scheduler = try DutyCycleScheduler(
-            try DutyCycleScheduler.Configuration(model: model, powerLines: ["bme280@0x76": line]))
-        return try ScheduleRunner(
-            board: board, scheduler: scheduler, sensors: try sensors(), clock: { clock.now },
-            ledger: EnergyLedger(model: model, start: clock.now), batteryVolts: 3.7,
+            try DutyCycleScheduler.Configuration(model: model, powerLines: powerLines), plannedPeriods: periods)
+        let collector = ReadingCollector()
+        let runner = try ScheduleRunner(
+            board: board, scheduler: scheduler, sensors: try sensors(extraSensor: extraSensor), clock: { clock.now },
+            ledger: EnergyLedger(model: model, start: clock.now), batteryVolts: 3.7, store: store,
             onReading: { collector.readings.append($0) })
+        return Node(runner: runner, chip: board.chips[0], collector: collector, model: model)
     }
 
     /// Keeps the readings a runner delivers.
-        final class ReadingCollector {
+    final class ReadingCollector {
         var readings: [SampledReading] = []
     }
 
     func testThePowerLineIsHighExactlyWhileTheGatedSensorIsUsedAndLowWhileTheNodeSleeps() throws {
-        let clock = ManualClock(start: .seconds(100))
-        let board = try SimulatedBoard.defaultBoard(clock: clock)
-        let chip = board.chips[0]
-        let model = try model()
-        let scheduler = try DutyCycleScheduler(
-            try DutyCycleScheduler.Configuration(model: model, powerLines: ["bme280@0x76": sensorPower]),
-            plannedPeriods: ["sense.bme280@0x76": .seconds(60), "sense.sht3x@0x44": .seconds(120)])
-        let collector = ReadingCollector()
-        let runner = try ScheduleRunner(
-            board: board, scheduler: scheduler, sensors: try sensors(), clock: { clock.now },
-            ledger: EnergyLedger(model: model, start: clock.now), batteryVolts: 3.7,
-            onReading: { collector.readings.append($0) })
+        let node = try node(powerLines: ["bme280@0x76": sensorPower],
+                            periods: ["sense.bme280@0x76": .seconds(60), "sense.sht3x@0x44": .seconds(120)])
+        let (runner, chip, collector, model) = (node.runner, node.chip, node.collector, node.model)
         var problems: [String] = []
         var powerOnAt: Duration?
         var checkedSleeps = 0
@@ -122,25 +123,17 @@ final class ScheduleRunnerTests: XCTestCase {
 
     func testALineHeldByAnotherConsumerStopsTheNodeBeforeItStarts() throws {
         // The default board's line 7 is held by w1-gpio.
-        let runner = try runner(line: PowerLine(chip: "gpiochip0", offset: 7), collector: ReadingCollector())
-        XCTAssertThrowsError(try runner.start()) { error in
+        let node = try node(powerLines: ["bme280@0x76": PowerLine(chip: "gpiochip0", offset: 7)])
+        XCTAssertThrowsError(try node.runner.start()) { error in
             guard case .hardware(let hardware)? = error as? NodeError else { return XCTFail("\(error)") }
             XCTAssertEqual(hardware.kind, .busy)
         }
     }
 
     func testAFailingDeviceIsReportedWhileTheOthersAreRead() throws {
-        let clock = ManualClock(start: .seconds(100))
-        let board = try SimulatedBoard.defaultBoard(clock: clock)
-        let model = try model(extraSensor: "bme280@0x77")
-        let scheduler = try DutyCycleScheduler(try DutyCycleScheduler.Configuration(model: model),
-                                               plannedPeriods: [:])
-        let collector = ReadingCollector()
-        let runner = try ScheduleRunner(
-            board: board, scheduler: scheduler, sensors: try sensors(extraSensor: "bme280@0x77"),
-            clock: { clock.now }, ledger: EnergyLedger(model: model, start: clock.now), batteryVolts: 3.7,
-            onReading: { collector.readings.append($0) })
-        try runner.run(until: { collector.readings.count >= 6 })
+        let node = try node(powerLines: [:], extraSensor: "bme280@0x77")
+        let collector = node.collector
+        try node.runner.run(until: { collector.readings.count >= 6 })
         let missing = collector.readings.filter { $0.device == "bme280@0x77" }
         XCTAssertEqual(missing.count, 2)
         XCTAssertTrue(missing.allSatisfy { $0.reading == nil && $0.error != nil }, "\(missing)")
@@ -152,17 +145,8 @@ final class ScheduleRunnerTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
         let store = LedgerStore(directory: directory)
         for session in 1...2 {
-            let clock = ManualClock(start: .seconds(100))
-            let board = try SimulatedBoard.defaultBoard(clock: clock)
-            let model = try model()
-            let scheduler = try DutyCycleScheduler(
-                try DutyCycleScheduler.Configuration(model: model, powerLines: ["bme280@0x76": sensorPower]),
-                plannedPeriods: ["sense.bme280@0x76": .seconds(60), "sense.sht3x@0x44": .seconds(60)])
-            let collector = ReadingCollector()
-            let runner = try ScheduleRunner(
-                board: board, scheduler: scheduler, sensors: try sensors(), clock: { clock.now },
-                ledger: EnergyLedger(model: model, start: clock.now), batteryVolts: 3.7, store: store,
-                onReading: { collector.readings.append($0) })
+            let node = try node(powerLines: ["bme280@0x76": sensorPower], store: store)
+            let (runner, collector) = (node.runner, node.collector)
             try runner.run(until: { collector.readings.count >= 4 })
             let saved = try XCTUnwrap(try store.load())
             XCTAssertEqual(saved.sessions, session)
