@@ -258,7 +258,8 @@ public final class ScheduleRunner {
 
     private func drive(_ line: PowerLine, on: Bool) throws(NodeError) {
         guard let request = lineRequests[line] else {
-            throw .hardware(HardwareError(.invalidArgument, device: line.chip, detail: "line \(line) was not requested"))
+            throw .hardware(HardwareError(.invalidArgument, device: line.chip,
+                                          detail: "line \(line) was not requested"))
         }
         do throws(HardwareError) {
             try request.setValues([line.offset: on ? .active : .inactive])

@@ -69,7 +69,8 @@ final class DutyCycleSchedulerTests: XCTestCase {
         ])
         // The shell is late by 1 ms: the next wait counts from when it called, never shortening the conversion.
         XCTAssertEqual(instance.onTimer(now: .milliseconds(3)), [
-            .initialise(device: "bme280@0x76"), record("bme280@0x76", .measuring, sense), .startMeasurement(device: "bme280@0x76"),
+            .initialise(device: "bme280@0x76"), record("bme280@0x76", .measuring, sense),
+            .startMeasurement(device: "bme280@0x76"),
             .wait(until: .milliseconds(3) + .microseconds(9_300)),
         ])
         let readTime = Duration.milliseconds(3) + .microseconds(9_300)
@@ -395,7 +396,8 @@ final class DutyCycleSchedulerTests: XCTestCase {
         XCTAssertEqual(refusal([bme280(line: nil, minimum: .seconds(20), maximum: .seconds(10))]),
                        "task sense.bme280@0x76: the periods must satisfy 0 < minimum ≤ maximum")
         XCTAssertEqual(refusal([bme280(line: nil)], ["sense.bme280@0x76": .seconds(1)]),
-                       "task sense.bme280@0x76: the planned period 1.0 seconds is outside 10.0 seconds...3600.0 seconds")
+                       "task sense.bme280@0x76: the planned period 1.0 seconds is outside "
+                        + "10.0 seconds...3600.0 seconds")
         XCTAssertEqual(refusal([bme280(line: nil)]) { $0.tolerance = 1 }, "the tolerance must be in [0, 1), not 1.0")
         XCTAssertEqual(refusal([bme280(line: nil)]) { $0.budget = BudgetController(budget: 0) },
                        "the current budget must be positive")

@@ -37,7 +37,8 @@ public struct DutyCycleScheduler: Sendable {
         public var cpu: String
         /// How long each wake-up keeps the CPU `active` before anything else happens (its work per wake-up).
         public var cpuActiveTimePerWakeUp: Duration
-        /// The CPU's state while a wake-up waits for a start-up, a conversion or a listening window.
+        /// The CPU's state in a wake-up after its `cpuActiveTimePerWakeUp`: while it waits for a start-up, a
+        /// conversion or a listening window, and while the shell executes directives (a blocking driver read).
         public var cpuWaitingState: PowerState
         /// The CPU's state between wake-ups.
         public var cpuRestingState: PowerState
@@ -475,7 +476,7 @@ public struct DutyCycleScheduler: Sendable {
             clock += listen
             timeline.add(clock, record(radio, tasks[index].states.resting, nil), activity)
         }
-        return timeline.steps(cpu: configuration.cpu, waiting: configuration.cpuWaitingState,
+        return timeline.steps(cpu: configuration.cpu, waiting: configuration.cpuWaitingState, workTime: start,
                               firstActivity: tasks[due[0]].name)
     }
 
@@ -496,34 +497,27 @@ public struct DutyCycleScheduler: Sendable {
             events.append((time, events.count, directive, activity))
         }
 
-        /// Steps at each distinct time, the CPU `active` from the start, and, when it waits in another state,
-        /// recorded in that state before each wait and `active` again after it.
-        func steps(cpu: String, waiting: PowerState, firstActivity: String) -> [Step] {
+        /// Steps at each distinct time. The CPU is `active` for `workTime` from the start (the work a wake-up
+        /// costs it) and in its `waiting` state for everything after, directives included: a shell's blocking
+        /// driver read or a process asleep in a wait costs the CPU no work. A change of activity re-records the
+        /// CPU's state under the new label.
+        func steps(cpu: String, waiting: PowerState, workTime: Duration, firstActivity: String) -> [Step] {
             let sorted = events.sorted { ($0.time, $0.order) < ($1.time, $1.order) }
             var steps: [Step] = []
-            var current: [SchedulerDirective] = [
-                .record(LedgerTransition(component: cpu, state: .active, activity: firstActivity)),
-            ]
+            var current: [SchedulerDirective] = []
+            var cpuState: PowerState = workTime > .zero ? .active : waiting
             var cpuActivity = firstActivity
+            current.append(.record(LedgerTransition(component: cpu, state: cpuState, activity: firstActivity)))
             var time = Duration.zero
             for event in sorted {
                 if event.time > time {
-                    if waiting != .active {
-                        current.append(.record(LedgerTransition(component: cpu, state: waiting,
-                                                                activity: cpuActivity)))
-                    }
                     steps.append(Step(directives: current, wait: event.time - time))
                     current = []
                     time = event.time
-                    if waiting != .active {
-                        current.append(.record(LedgerTransition(component: cpu, state: .active,
-                                                                activity: event.activity)))
-                        cpuActivity = event.activity
-                    }
                 }
-                if event.activity != cpuActivity {
-                    current.append(.record(LedgerTransition(component: cpu, state: .active, activity: event.activity)))
-                    cpuActivity = event.activity
+                if cpuState != waiting || event.activity != cpuActivity {
+                    current.append(.record(LedgerTransition(component: cpu, state: waiting, activity: event.activity)))
+                    (cpuState, cpuActivity) = (waiting, event.activity)
                 }
                 current.append(event.directive)
             }

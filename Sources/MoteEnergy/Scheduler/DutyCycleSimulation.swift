@@ -295,7 +295,8 @@ public struct DutyCycleSimulation {
             guard let window = windowsAtWakeUp[index], window.lowerBound <= wakeUpTime, !ranThisWakeUp[index] else {
                 continue
             }
-            violate("\(tasks[index].name)'s window \(window) was open at the wake-up at \(wakeUpTime), but it did not run")
+            violate("\(tasks[index].name)'s window \(window) was open at the wake-up at \(wakeUpTime), "
+                + "but it did not run")
         }
     }
 
