@@ -119,3 +119,24 @@ final class DutyCycleTests: MoteProcessTestCase {
         XCTAssertTrue(report.stdout.contains("\"sessions\":1"), report.stdout)
     }
 }
+
+/// `mote bench energy` prints its figures; a short span keeps the test quick (the README's run a year each).
+final class BenchEnergyTests: MoteProcessTestCase {
+    func testEveryScenarioReportsItsFractionOfTheBudgetAndItsWakeUps() throws {
+        let run = try mote(["bench", "energy", "--span", "2h", "--format", "json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stderr, "", "no invariant violated")
+        let objects = try run.stdout.split(separator: "\n").map { line in
+            try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+        }
+        XCTAssertEqual(objects.count, 5)
+        for object in objects {
+            XCTAssertEqual(object["violations"] as? Int, 0, "\(object)")
+            let fraction = try XCTUnwrap(object["fraction_of_budget"] as? Double)
+            XCTAssertGreaterThan(fraction, 0.5, "\(object)")
+            let wakeUps = try XCTUnwrap(object["wake_ups_per_hour"] as? Double)
+            let minimum = try XCTUnwrap(object["minimum_wake_ups_per_hour"] as? Double)
+            XCTAssertGreaterThanOrEqual(wakeUps, minimum)
+        }
+    }
+}

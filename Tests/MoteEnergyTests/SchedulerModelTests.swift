@@ -78,3 +78,16 @@ final class SchedulerModelTests: XCTestCase {
         XCTAssertEqual(byName["sense.sht3x@0x44"]?.states.resting, .sleep)
     }
 }
+
+/// The benchmark's scenarios build, plan and run; their figures are for the README, not asserted here.
+final class DutyCycleBenchmarkTests: XCTestCase {
+    func testEveryScenarioPlansAndRunsAnHourWithoutAViolation() throws {
+        for var scenario in try DutyCycleBenchmark.scenarios() {
+            scenario.span = .seconds(3600)
+            let result = try DutyCycleBenchmark.run(scenario)
+            XCTAssertEqual(result.violations, [], scenario.name)
+            XCTAssertEqual(result.span, .seconds(3600), scenario.name)
+            XCTAssertGreaterThan(result.wakeUpsPerHour, 0, scenario.name)
+        }
+    }
+}
