@@ -104,6 +104,9 @@ public struct DutyCycleScheduler: Sendable {
     private var runCounts: [Int]
     private var initialisedDevices: Set<String> = []
     private var planCache: [UInt64: [Step]] = [:]
+    private let cpuRestRecord: SchedulerDirective
+    private let hasBudget: Bool
+    private let reportInterval: Duration
     private var phase: Phase = .notStarted
     private var lastReport: Duration = .zero
     private var controllerRate: Double = 1
@@ -156,6 +159,10 @@ public struct DutyCycleScheduler: Sendable {
             planned.append(period)
         }
         self.tasks = configuration.tasks
+        self.cpuRestRecord = .record(LedgerTransition(component: configuration.cpu, state: configuration.cpuRestingState,
+                                                      activity: nil))
+        self.hasBudget = configuration.budget != nil
+        self.reportInterval = configuration.reportInterval
         self.plannedPeriods = planned
         self.lastRuns = Array(repeating: nil, count: planned.count)
         self.dueTimes = Array(repeating: nil, count: planned.count)
@@ -360,12 +367,11 @@ public struct DutyCycleScheduler: Sendable {
     }
 
     private mutating func finishWakeUp(now: Duration) -> [SchedulerDirective] {
-        let rest = record(configuration.cpu, configuration.cpuRestingState, nil)
-        if configuration.budget != nil, now - lastReport >= configuration.reportInterval {
+        if hasBudget, now - lastReport >= reportInterval {
             phase = .awaitingReport
-            return [rest, .reportConsumption]
+            return [cpuRestRecord, .reportConsumption]
         }
-        return [rest] + goToSleep(now: now)
+        return [cpuRestRecord] + goToSleep(now: now)
     }
 
     private mutating func goToSleep(now: Duration) -> [SchedulerDirective] {

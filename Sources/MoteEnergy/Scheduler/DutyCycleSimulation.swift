@@ -62,14 +62,15 @@ public struct DutyCycleSimulation {
         public var minimumWakeUpsPerHour: Double { Double(minimumWakeUps) / max(seconds(elapsed) / 3600, 1e-18) }
     }
 
-    /// One component's accumulators; states are indexed by their position in `PowerState.allCases`.
-    private struct Meter {
-        var name: String
-        var state: Int
-        var since: Duration
-        var currents: [Double]
-        var charge: Double = 0
-        var timeInState: [Duration] = Array(repeating: .zero, count: PowerState.allCases.count)
+    /// Every component's accumulators, in flat arrays (component `m`, state slot `k` at `m * 8 + k`), so that
+    /// recording a transition copies nothing.
+    private struct Meters {
+        var names: [String] = []
+        var states: [Int] = []
+        var since: [Duration] = []
+        var charges: [Double] = []
+        var currents: [Double] = []
+        var times: [Duration] = []
     }
 
     /// The scheduler being run.
@@ -87,9 +88,10 @@ public struct DutyCycleSimulation {
     /// Called for every directive before it is checked, with the time: lets a test watch the stream.
     public var observer: ((Duration, SchedulerDirective) -> Void)?
 
-    private var meters: [Meter] = []
+    private var meters = Meters()
     private var meterIndex: [String: Int] = [:]
-    private let states = PowerState.allCases
+    /// The states in the meters' slot order (`slot(_:)`).
+    private let states: [PowerState] = [.off, .sleep, .idle, .active, .measuring, .transmit, .receive, .boot]
     private var start: Duration = .zero
     private var lastReport: (time: Duration, charge: Double) = (.zero, 0)
     private var pending: [SchedulerDirective] = []
@@ -107,6 +109,7 @@ public struct DutyCycleSimulation {
     private var ranThisWakeUp: [Bool]
     private var windowsAtWakeUp: [ClosedRange<Duration>?]
     private var deviceMeters: [Int] = []
+    private let taskLines: [PowerLine?]
     private let maximumViolations = 50
     private let cpu: String
     private let cpuRestingState: PowerState
@@ -127,6 +130,7 @@ public struct DutyCycleSimulation {
             if let device = task.device { deviceIndex[device] = index }
         }
         self.taskIndex = taskIndex
+        self.taskLines = tasks.map(\.powerLine)
         self.deviceIndex = deviceIndex
         self.poweredAt = Array(repeating: nil, count: tasks.count)
         self.initialised = Array(repeating: false, count: tasks.count)
@@ -188,15 +192,15 @@ public struct DutyCycleSimulation {
     /// Time spent in each state by `component`, up to now.
     public func timeInStates(of component: String) -> [PowerState: Duration] {
         guard let index = meterIndex[component] else { return [:] }
-        var times = meters[index].timeInState
-        times[meters[index].state] += now - meters[index].since
+        var times = Array(meters.times[index * 8..<index * 8 + 8])
+        times[meters.states[index]] += now - meters.since[index]
         return Dictionary(uniqueKeysWithValues: zip(states, times).filter { $0.1 > .zero })
     }
 
     /// The state the ledger has `component` in.
     public func state(of component: String) -> PowerState? {
         guard let index = meterIndex[component] else { return nil }
-        return states[meters[index].state]
+        return states[meters.states[index]]
     }
 
     // MARK: Executing
@@ -227,10 +231,10 @@ public struct DutyCycleSimulation {
         switch directive {
         case .powerOn(let line):
             if !railsOn.insert(line).inserted { violate("\(line) switched on while on") }
-            for index in tasks.indices where tasks[index].powerLine == line { poweredAt[index] = now }
+            for index in taskLines.indices where taskLines[index] == line { poweredAt[index] = now }
         case .powerOff(let line):
             if railsOn.remove(line) == nil { violate("\(line) switched off while off") }
-            for index in tasks.indices where tasks[index].powerLine == line {
+            for index in taskLines.indices where taskLines[index] == line {
                 poweredAt[index] = nil
                 initialised[index] = false
                 if measuringSince[index] != nil { violate("\(tasks[index].name) lost power while measuring") }
@@ -248,7 +252,7 @@ public struct DutyCycleSimulation {
             initialised[index] = true
         case .startMeasurement(let device):
             guard let index = deviceIndex[device] else { return violate("measurement of unknown device \(device)") }
-            if tasks[index].powerLine != nil, poweredAt[index] == nil { violate("\(device) measured unpowered") }
+            if taskLines[index] != nil, poweredAt[index] == nil { violate("\(device) measured unpowered") }
             if !initialised[index] { violate("\(device) measured before initialisation") }
             measuringSince[index] = now
             noteRun(index)
@@ -304,10 +308,10 @@ public struct DutyCycleSimulation {
         if deviceMeters.count != tasks.count {
             deviceMeters = tasks.map { task in task.device.flatMap { meterIndex[$0] } ?? -1 }
         }
-        for index in tasks.indices {
-            guard let line = tasks[index].powerLine else { continue }
+        for index in taskLines.indices {
+            guard let line = taskLines[index] else { continue }
             let meter = deviceMeters[index]
-            let off = meter >= 0 && states[meters[meter].state] == .off
+            let off = meter >= 0 && meters.states[meter] == 0
             if off == railsOn.contains(line) {
                 violate("\(tasks[index].device ?? "")'s ledger state \(off ? "off" : "on") disagrees with "
                     + "\(line) being \(railsOn.contains(line) ? "on" : "off")")
@@ -316,7 +320,7 @@ public struct DutyCycleSimulation {
         if sleeping {
             if !railsOn.isEmpty { violate("sleeping with \(railsOn.sorted()) on") }
             if measuringSince.contains(where: { $0 != nil }) { violate("sleeping with a sensor measuring") }
-            let cpuState = meterIndex[cpu].map { states[meters[$0].state] }
+            let cpuState = state(of: cpu)
             if cpuState != cpuRestingState {
                 violate("sleeping with the CPU \(cpuState?.rawValue ?? "unrecorded")")
             }
@@ -326,39 +330,57 @@ public struct DutyCycleSimulation {
     // MARK: Energy
 
     private mutating func record(_ transition: LedgerTransition) {
-        let state = states.firstIndex(of: transition.state) ?? 0
+        let state = Self.slot(transition.state)
         if let index = meterIndex[transition.component] {
             accumulate(index, until: now)
-            meters[index].state = state
+            meters.states[index] = state
         } else {
             if now != start { violate("\(transition.component) first recorded at \(now), not at the start") }
-            meterIndex[transition.component] = meters.count
+            meterIndex[transition.component] = meters.names.count
             let table = currents[transition.component] ?? [:]
-            meters.append(Meter(name: transition.component, state: state, since: now,
-                                currents: states.map { table[$0] ?? 0 }))
+            meters.names.append(transition.component)
+            meters.states.append(state)
+            meters.since.append(now)
+            meters.charges.append(0)
+            meters.currents += states.map { table[$0] ?? 0 }
+            meters.times += Array(repeating: .zero, count: states.count)
+        }
+    }
+
+    /// The position of `state` in `PowerState.allCases`, the meters' index for it.
+    private static func slot(_ state: PowerState) -> Int {
+        switch state {
+        case .off: return 0
+        case .sleep: return 1
+        case .idle: return 2
+        case .active: return 3
+        case .measuring: return 4
+        case .transmit: return 5
+        case .receive: return 6
+        case .boot: return 7
         }
     }
 
     private mutating func accumulate(_ index: Int, until time: Duration) {
-        let span = time - meters[index].since
-        let state = meters[index].state
-        meters[index].charge += meters[index].currents[state] * seconds(span)
-        meters[index].timeInState[state] += span
-        meters[index].since = time
+        let span = time - meters.since[index]
+        let slot = index * 8 + meters.states[index]
+        meters.charges[index] += meters.currents[slot] * seconds(span)
+        meters.times[slot] += span
+        meters.since[index] = time
     }
 
     /// Brings every meter up to `now`, checking that each one's time across its states is the elapsed time.
     private mutating func settle() {
-        for index in meters.indices {
+        for index in meters.names.indices {
             accumulate(index, until: now)
-            let total = meters[index].timeInState.reduce(Duration.zero, +)
+            let total = meters.times[index * 8..<index * 8 + 8].reduce(Duration.zero, +)
             if total != now - start {
-                violate("\(meters[index].name): \(total) across its states, but \(now - start) elapsed")
+                violate("\(meters.names[index]): \(total) across its states, but \(now - start) elapsed")
             }
         }
     }
 
-    private var totalCharge: Double { meters.reduce(0) { $0 + $1.charge } }
+    private var totalCharge: Double { meters.charges.reduce(0, +) }
 
     /// Moves the clock to `time`, applying current changes on the way.
     private mutating func advance(to time: Duration) {
@@ -368,8 +390,8 @@ public struct DutyCycleSimulation {
             settle()
             let amperes = (initialCurrents[change.component]?[change.state] ?? 0) * change.factor
             currents[change.component, default: [:]][change.state] = amperes
-            if let index = meterIndex[change.component], let state = states.firstIndex(of: change.state) {
-                meters[index].currents[state] = amperes
+            if let index = meterIndex[change.component] {
+                meters.currents[index * 8 + Self.slot(change.state)] = amperes
             }
         }
         now = max(now, time)
