@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MoteSimulation", targets: ["MoteSimulation"]),
         .library(name: "MoteSensors", targets: ["MoteSensors"]),
         .library(name: "MoteEnergy", targets: ["MoteEnergy"]),
+        .library(name: "MoteNode", targets: ["MoteNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,10 +44,11 @@ let package = Package(
                 .embedInCode("Profiles/pi-4b.toml"),
             ]
         ),
+        .target(name: "MoteNode", dependencies: ["MoteEnergy", "MoteSensors", "MoteHAL", "MoteSimulation"]),
         .executableTarget(
             name: "mote",
             dependencies: [
-                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors", "MoteEnergy",
+                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors", "MoteEnergy", "MoteNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "MoteSimulationTests", dependencies: ["MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteSensorsTests", dependencies: ["MoteSensors", "MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteEnergyTests", dependencies: ["MoteEnergy", "MoteSensors", "MoteHAL"]),
+        .testTarget(name: "MoteNodeTests", dependencies: ["MoteNode", "MoteEnergy", "MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL", "MoteEnergy"]),
     ],
     swiftLanguageModes: [.v6]

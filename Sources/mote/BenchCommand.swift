@@ -10,7 +10,8 @@ import MoteSimulation
 /// CPU cost of driver, bus and model, not the chips' conversion waits.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmark compensation throughput per driver and simulated end-to-end reads.")
+        abstract: "Benchmark compensation throughput per driver and simulated end-to-end reads.",
+        subcommands: [BenchEnergy.self])
 
     @Option(help: "Compensations per driver.") var compensations = 200_000
     @Option(help: "Complete reads per simulated device.") var reads = 2_000

@@ -14,12 +14,12 @@ struct BoardOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The simulated board's scenario file (TOML); implies --simulate.", valueName: "file"))
     var scenario: String?
 
-    /// Opens the board the options name.
-    func board() throws -> any Board {
+    /// Opens the board the options name; a simulated board runs on `clock`.
+    func board(clock: any SimulationClock = MonotonicClock()) throws -> any Board {
         guard simulate || scenario != nil else { return LinuxBoard() }
         do {
-            guard let scenario else { return try SimulatedBoard.defaultBoard() }
-            return try SimulatedBoard.load(path: scenario)
+            guard let scenario else { return try SimulatedBoard.defaultBoard(clock: clock) }
+            return try SimulatedBoard.load(path: scenario, clock: clock)
         } catch {
             throw Failure(error)
         }

@@ -65,16 +65,7 @@ extension Energy {
                 usableFraction: usableFraction ?? overrides.usableFraction ?? Battery.defaultUsableFraction,
                 selfDischargePerYear: selfDischargePerYear ?? overrides.selfDischargePerYear
                     ?? Battery.defaultSelfDischargePerYear)
-            let plan: EnergyPlan
-            do {
-                plan = try EnergyPlanner.plan(model, battery: pack, lifetime: life)
-            } catch {
-                switch error {
-                case .invalidBattery: throw Failure(error.description, code: Failure.usage)
-                case .selfDischargeExceedsLifetime, .budgetTooSmall:
-                    throw Failure(error.description, code: Failure.infeasible)
-                }
-            }
+            let plan = try planOrFail(model, battery: pack, lifetime: life)
             switch format {
             case .table: print(PlanTable(plan: plan, model: model).text, terminator: "")
             case .json: try printJSON(PlanJSON(plan, model: model))
@@ -123,7 +114,7 @@ extension Energy {
 }
 
 /// Reads `text` as a quantity, turning a bad unit into a usage failure that names the option.
-private func quantity(_ kind: Quantity, _ text: String, option: String) throws -> Double {
+func quantity(_ kind: Quantity, _ text: String, option: String) throws -> Double {
     do {
         return try kind.parse(text)
     } catch {
@@ -132,7 +123,7 @@ private func quantity(_ kind: Quantity, _ text: String, option: String) throws -
 }
 
 /// The profile (and configuration) as a model, or the failure to show.
-private func loadModel(profile: String?, config: String?) throws -> (PowerModel, BatteryOverrides) {
+func loadModel(profile: String?, config: String?) throws -> (PowerModel, BatteryOverrides) {
     var configuration: (file: String, text: String)?
     if let config {
         guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {

@@ -6,7 +6,8 @@ import MoteSimulation
 ///
 /// Exit codes follow sysexits(3) so scripts can tell the cases apart:
 /// 64 usage, 65 malformed input file (scenario, dump, energy configuration, a corrupt energy ledger), 66 missing
-/// input file, 69 no such bus/chip/line, 74 I/O on the bus, 75 busy or in use, 76 adapter cannot do it,
+/// input file, 69 no such bus/chip/line, 70 an internal inconsistency (the scheduler and the power model
+/// disagree), 74 I/O on the bus, 75 busy or in use, 76 adapter cannot do it,
 /// 77 permission denied, 78 an energy budget no plan fits.
 struct Failure: Error {
     var message: String
@@ -16,6 +17,7 @@ struct Failure: Error {
     static let malformedInput: Int32 = 65
     static let missingInput: Int32 = 66
     static let unavailable: Int32 = 69
+    static let software: Int32 = 70
     static let ioError: Int32 = 74
     static let busy: Int32 = 75
     static let unsupported: Int32 = 76

@@ -26,6 +26,8 @@ struct Read: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
+    @OptionGroup(title: "Duty cycling") var dutyCycle: DutyCycleOptions
+
     @Option(help: "The bus number (default: 1, or the simulated board's first bus).")
     var bus: Int?
 
@@ -63,6 +65,7 @@ struct Read: ParsableCommand {
     @Option(help: "Pressure unit in the table: pa or hpa.") var pressureUnit: PressureUnit = .hpa
 
     func validate() throws {
+        try dutyCycle.validate(simulate: board.simulate || board.scenario != nil)
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         if interval.duration <= .zero && (count ?? 1) > 1 { throw ValidationError("--interval must be positive") }
         if let seaLevelPressure, !(10_000...200_000).contains(seaLevelPressure) {
@@ -71,6 +74,7 @@ struct Read: ParsableCommand {
     }
 
     func run() throws {
+        if dutyCycle.enabled { return try runDutyCycle() }
         let board = try board.board()
         let number = bus ?? board.defaultI2CBus
         let handle = try hardware { () throws(HardwareError) in try board.openI2CBus(number) }
@@ -123,7 +127,7 @@ struct Read: ParsableCommand {
         var driver: Driver
     }
 
-    private func openSensors(on bus: any I2CBus, number: Int, delay: any Delay) throws -> [OpenSensor] {
+    func openSensors(on bus: any I2CBus, number: Int, delay: any Delay) throws -> [OpenSensor] {
         if !devices.isEmpty {
             return try devices.map { spec in
                 let (family, address) = try parseDevice(spec)

@@ -21,6 +21,8 @@ struct ReadingOutput {
     var seaLevelPressure: Double?
     var temperatureUnit: Read.TemperatureUnit
     var pressureUnit: Read.PressureUnit
+    /// The MODEL column's least width, so tables printed a reading at a time (the duty cycle) line up.
+    var modelColumnWidth = 0
 
     /// The machine-readable fields of a result, in a fixed order, SI units, with derived values when asked.
     func fields(_ result: ReadingResult) -> [(String, Double)] {
@@ -128,7 +130,7 @@ struct ReadingOutput {
             rows.append(row)
         }
         let widths = header.indices.map { column in
-            ([header[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0
+            max(([header[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0, column == 1 ? modelColumnWidth : 0)
         }
         let render = { (cells: [String]) in
             zip(cells, widths).map { $0.padding($1) }.joined(separator: "  ").trimmingTrailingSpaces()
