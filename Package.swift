@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CI2C", path: "Modules/CI2C"),
@@ -32,6 +34,7 @@ let package = Package(
             name: "MoteSimulation",
             dependencies: ["MoteHAL", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        .target(name: "MoteGossip", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "mote",
             dependencies: [
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "MoteSimulationTests", dependencies: ["MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteSensorsTests", dependencies: ["MoteSensors", "MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),
+        .testTarget(name: "MoteGossipTests", dependencies: ["MoteGossip"]),
     ],
     swiftLanguageModes: [.v6]
 )
