@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MoteLinux", targets: ["MoteLinux"]),
         .library(name: "MoteSimulation", targets: ["MoteSimulation"]),
         .library(name: "MoteSensors", targets: ["MoteSensors"]),
+        .library(name: "MoteGossip", targets: ["MoteGossip"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,14 +32,17 @@ let package = Package(
         ),
         .target(name: "MoteSensors", dependencies: ["MoteHAL"]),
         .target(
+            name: "MoteGossip",
+            dependencies: ["MoteSensors", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "MoteSimulation",
             dependencies: ["MoteHAL", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
-        .target(name: "MoteGossip", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "mote",
             dependencies: [
-                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors",
+                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors", "MoteGossip",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -47,8 +51,8 @@ let package = Package(
         .testTarget(name: "MoteLinuxTests", dependencies: ["MoteLinux", "MoteHAL"]),
         .testTarget(name: "MoteSimulationTests", dependencies: ["MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteSensorsTests", dependencies: ["MoteSensors", "MoteSimulation", "MoteHAL"]),
-        .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),
         .testTarget(name: "MoteGossipTests", dependencies: ["MoteGossip"]),
+        .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),
     ],
     swiftLanguageModes: [.v6]
 )
