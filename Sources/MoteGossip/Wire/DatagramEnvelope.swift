@@ -26,8 +26,9 @@ public enum DatagramEnvelope {
     ///
     /// - Throws: `WireError.oversized` when the datagram would exceed `WireFormat.maximumDatagramSize`, and
     ///   `WireError.invalidValue` for a nonce that is not 12 bytes.
-    public static func seal(body: [UInt8], sender: UInt64, generation: UInt64, sequence: UInt64, lamportClock: UInt64,
-                            nonce: [UInt8], keyring: ClusterKeyring, cluster: String) throws(WireError) -> [UInt8] {
+    public static func seal(body: [UInt8], sender: PeerAddress, generation: UInt64, sequence: UInt64,
+                            lamportClock: UInt64, nonce: [UInt8], keyring: ClusterKeyring,
+                            cluster: String) throws(WireError) -> [UInt8] {
         guard body.count <= WireFormat.maximumBodySize else {
             throw .oversized(size: body.count + WireFormat.overhead, maximum: WireFormat.maximumDatagramSize)
         }

@@ -74,7 +74,7 @@ public struct ReplayGuard: Sendable {
         var lastRecorded: UInt64
     }
 
-    private var entries: [UInt64: Entry] = [:]
+    private var entries: [PeerAddress: Entry] = [:]
     private var recordings: UInt64 = 0
     /// The most senders remembered at once.
     public let capacity: Int
@@ -88,10 +88,10 @@ public struct ReplayGuard: Sendable {
     public var count: Int { entries.count }
 
     /// The generation on record for `sender`, if any.
-    public func generation(of sender: UInt64) -> UInt64? { entries[sender]?.generation }
+    public func generation(of sender: PeerAddress) -> UInt64? { entries[sender]?.generation }
 
     /// Whether a datagram would be accepted, without recording it (the cheap check before decryption).
-    public func check(sender: UInt64, generation: UInt64, sequence: UInt64) -> Verdict {
+    public func check(sender: PeerAddress, generation: UInt64, sequence: UInt64) -> Verdict {
         guard let entry = entries[sender], generation <= entry.generation else { return .fresh }
         if generation < entry.generation { return .staleGeneration }
         switch entry.window.check(sequence) {
@@ -103,7 +103,7 @@ public struct ReplayGuard: Sendable {
 
     /// Records an authenticated datagram; returns the verdict `check` would have given before.
     @discardableResult
-    public mutating func record(sender: UInt64, generation: UInt64, sequence: UInt64) -> Verdict {
+    public mutating func record(sender: PeerAddress, generation: UInt64, sequence: UInt64) -> Verdict {
         let verdict = check(sender: sender, generation: generation, sequence: sequence)
         guard verdict == .fresh else { return verdict }
         recordings += 1

@@ -6,7 +6,7 @@ public enum DropReason: String, Sendable, CaseIterable, Codable {
     case malformedHeader = "malformed_header"
     /// A version this code does not speak.
     case unsupportedVersion = "unsupported_version"
-    /// Carries this node's own id: an echo, or another node configured with the same id.
+    /// Carries this node's own address as sender: an echo, or another node advertising the same address.
     case fromSelf = "from_self"
     /// Sealed with a key the keyring does not hold.
     case unknownKey = "unknown_key"
@@ -47,15 +47,31 @@ public struct OpenedDatagram: Sendable, Equatable {
     public var sections: WireSections
 }
 
+/// A sealed message, ready to send.
+public struct SealedMessage: Sendable, Equatable {
+    /// The datagram.
+    public var bytes: [UInt8]
+    /// How many of the message's membership updates it carries (the rest did not fit the membership budget).
+    public var membershipSent: Int
+}
+
+/// A message received from a peer, with the header that brought it.
+public struct ReceivedMessage: Sendable, Equatable {
+    /// The message; its sender and sender generation are the header's.
+    public var message: GossipMessage
+    /// The authenticated header: sequence number, Lamport clock, key id.
+    public var header: DatagramHeader
+}
+
 /// One node's end of the secure wire: seals outgoing bodies and opens incoming datagrams, with the sequence numbers,
 /// replay windows, Lamport clock and drop counters that takes.
 ///
 /// A value type that performs no I/O and reads no clock or randomness: the shell passes a fresh random nonce to
-/// every `seal`, and hands every received datagram to `open`, which never throws and never traps: it returns the
-/// datagram, or nil having counted why not.
+/// every `seal`, and hands every received datagram to `receive`, which never throws and never traps: it returns
+/// the message, or nil having counted why not.
 public struct WireEndpoint: Sendable {
-    /// This node's id, the sender id of every datagram it seals.
-    public let node: UInt64
+    /// This node's advertised address: its identity, the sender of every datagram it seals.
+    public let node: PeerAddress
     /// This process's generation: must grow at every start of the node.
     public let generation: UInt64
     /// The cluster name, authenticated in every datagram.
@@ -77,7 +93,7 @@ public struct WireEndpoint: Sendable {
     private var replayGuard: ReplayGuard
 
     /// An endpoint for `node` in its `generation`, remembering replay windows for up to `senderCapacity` senders.
-    public init(node: UInt64, generation: UInt64, cluster: String, keyring: ClusterKeyring,
+    public init(node: PeerAddress, generation: UInt64, cluster: String, keyring: ClusterKeyring,
                 budgets: SectionBudgets = .standard, senderCapacity: Int = 16_384) {
         self.node = node
         self.generation = generation
@@ -103,9 +119,36 @@ public struct WireEndpoint: Sendable {
         return datagram
     }
 
+    /// Seals a message: checks that it is this node's (sender and generation are the header's), encodes it within
+    /// the section budgets and seals it.
+    ///
+    /// - Returns: the datagram, and how many membership updates it carries (`GossipWireCodec.Encoded`).
+    public mutating func seal(_ message: GossipMessage, nonce: [UInt8]) throws(WireError) -> SealedMessage {
+        guard message.sender == node, message.senderGeneration == generation else {
+            throw .invalidValue(field: "sender", reason: "\(message.sender) generation \(message.senderGeneration) "
+                                    + "is not this endpoint's \(node) generation \(generation)")
+        }
+        let encoded = try GossipWireCodec.encode(message, budgets: budgets)
+        return SealedMessage(bytes: try seal(encoded.sections, nonce: nonce), membershipSent: encoded.membershipSent)
+    }
+
+    /// Opens a received datagram and decodes its message; nil, counted in `drops`, for any datagram that fails.
+    public mutating func receive(_ bytes: [UInt8]) -> ReceivedMessage? {
+        guard let opened = openSections(bytes) else { return nil }
+        guard let message = try? GossipWireCodec.decode(opened) else { return drop(.malformedBody) }
+        accepted += 1
+        return ReceivedMessage(message: message, header: opened.header)
+    }
+
     /// Opens a received datagram: framing, sender, replay window (before and after authentication), key and tag,
     /// then the body's sections. Returns nil for a datagram that fails any check, having counted it in `drops`.
     public mutating func open(_ bytes: [UInt8]) -> OpenedDatagram? {
+        guard let opened = openSections(bytes) else { return nil }
+        accepted += 1
+        return opened
+    }
+
+    private mutating func openSections(_ bytes: [UInt8]) -> OpenedDatagram? {
         let datagram: SealedDatagram
         do {
             datagram = try SealedDatagram(parsing: bytes)
@@ -132,20 +175,13 @@ public struct WireEndpoint: Sendable {
         guard let sections = try? WireSections(decoding: body, budgets: budgets) else {
             return drop(.malformedBody)
         }
-        accepted += 1
         return OpenedDatagram(header: header, sections: sections)
     }
 
-    /// Counts a datagram whose sections opened but whose content the protocol's decoder then refused.
-    public mutating func countMalformedBody() {
-        accepted -= 1
-        drops[.malformedBody] += 1
-    }
-
     /// The generation on record for a sender, if it has been heard from.
-    public func generation(of sender: UInt64) -> UInt64? { replayGuard.generation(of: sender) }
+    public func generation(of sender: PeerAddress) -> UInt64? { replayGuard.generation(of: sender) }
 
-    private mutating func drop(_ reason: DropReason) -> OpenedDatagram? {
+    private mutating func drop<Nothing>(_ reason: DropReason) -> Nothing? {
         drops[reason] += 1
         return nil
     }

@@ -27,8 +27,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case countOutOfRange(field: String, count: Int, maximum: Int)
     /// A floating-point field is NaN or infinite.
     case nonFiniteNumber(field: String)
-    /// The same id appears twice where ids must be distinct.
-    case duplicateEntry(field: String, id: UInt64)
+    /// The same id (an address) appears twice where ids must be distinct.
+    case duplicateEntry(field: String, id: String)
     /// A field's value breaks a rule of the format.
     case invalidValue(field: String, reason: String)
 
@@ -51,7 +51,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidEnumValue(let field, let value): return "\(field): \(value) is not a defined value"
         case .countOutOfRange(let field, let count, let maximum): return "\(field): count \(count) over \(maximum)"
         case .nonFiniteNumber(let field): return "\(field) is NaN or infinite"
-        case .duplicateEntry(let field, let id): return "\(field): id \(id) appears twice"
+        case .duplicateEntry(let field, let id): return "\(field): \(id) appears twice"
         case .invalidValue(let field, let reason): return "\(field): \(reason)"
         }
     }

@@ -12,10 +12,13 @@ final class EnvelopeTests: XCTestCase {
         return key
     }
 
-    static func endpoint(_ node: UInt64, generation: UInt64 = 1, keys: [UInt8] = [1],
+    /// Node `number` at 127.0.0.1, port 7000 + number.
+    static func address(_ number: UInt16) -> PeerAddress { PeerAddress(ipv4: 0x7f00_0001, port: 7_000 + number) }
+
+    static func endpoint(_ node: UInt16, generation: UInt64 = 1, keys: [UInt8] = [1],
                          cluster: String = "orchard") -> WireEndpoint {
         let keyring = ClusterKeyring(primary: key(keys[0]), secondaries: keys.dropFirst().map { key($0) })
-        return WireEndpoint(node: node, generation: generation, cluster: cluster, keyring: keyring)
+        return WireEndpoint(node: address(node), generation: generation, cluster: cluster, keyring: keyring)
     }
 
     /// A distinct nonce per call, as the shell's secure generator gives.
@@ -38,7 +41,7 @@ final class EnvelopeTests: XCTestCase {
         XCTAssertEqual(datagram.count, WireFormat.overhead + 3 + 3)
         let opened = try XCTUnwrap(bob.open(datagram))
         XCTAssertEqual(opened.sections, sections())
-        XCTAssertEqual(opened.header.sender, 1)
+        XCTAssertEqual(opened.header.sender, Self.address(1))
         XCTAssertEqual(opened.header.generation, 1)
         XCTAssertEqual(opened.header.sequence, 1)
         XCTAssertEqual(opened.header.lamportClock, 1)
@@ -92,15 +95,16 @@ final class EnvelopeTests: XCTestCase {
         var alice = Self.endpoint(1)
         var bob = Self.endpoint(2)
         let datagram = try alice.seal(sections([0x10, 0x20, 0x30, 0x40]), nonce: nonce())
-        // Every byte after the magic, version and length (which fail framing instead) changes authentication.
-        let authenticatedOnly = Array(3..<51) + Array(WireFormat.headerSize..<datagram.count)
+        // Every byte after the magic and version and before the length (which fail framing instead), and every
+        // byte of ciphertext and tag.
+        let authenticatedOnly = Array(3..<61) + Array(WireFormat.headerSize..<datagram.count)
         for index in authenticatedOnly {
             var tampered = datagram
             tampered[index] ^= 0x01
             XCTAssertNil(bob.open(tampered), "byte \(index)")
         }
         // Flipping a key-id bit names a key Bob does not hold; flipping the last bit of sequence number 1 makes it
-        // 0, which no sender sends (framing); every other flip is a forgery the tag exposes.
+        // 0, which framing refuses; every other flip is a forgery the tag exposes.
         let keyIDBytes = 4
         XCTAssertEqual(bob.drops[.unknownKey], keyIDBytes)
         XCTAssertEqual(bob.drops[.malformedHeader], 1)
@@ -135,7 +139,7 @@ final class EnvelopeTests: XCTestCase {
         let after = try restarted.seal(sections(), nonce: nonce())
         XCTAssertEqual(try SealedDatagram(parsing: after).header.sequence, 1, "a new generation counts from 1")
         XCTAssertNotNil(bob.open(after))
-        XCTAssertEqual(bob.generation(of: 1), 101)
+        XCTAssertEqual(bob.generation(of: Self.address(1)), 101)
         XCTAssertNil(bob.open(before[2]), "a delayed datagram of the previous process")
         XCTAssertEqual(bob.drops[.staleGeneration], 1)
         XCTAssertNil(bob.open(after))
@@ -160,7 +164,8 @@ final class EnvelopeTests: XCTestCase {
     func testAuthenticBodyThatBreaksTheFormatIsCountedAsMalformed() throws {
         var bob = Self.endpoint(2)
         let keyring = ClusterKeyring(primary: Self.key(1))
-        let datagram = try DatagramEnvelope.seal(body: [0x07, 0x00, 0x00], sender: 1, generation: 1, sequence: 1,
+        let datagram = try DatagramEnvelope.seal(body: [0x07, 0x00, 0x00], sender: Self.address(1), generation: 1,
+                                                 sequence: 1,
                                                  lamportClock: 1, nonce: nonce(), keyring: keyring,
                                                  cluster: "orchard")
         XCTAssertNil(bob.open(datagram))
@@ -172,14 +177,15 @@ final class EnvelopeTests: XCTestCase {
     func testSealRefusesOversizedBodiesAndBadNoncesWithoutConsumingASequenceNumber() throws {
         var alice = Self.endpoint(1)
         let keyring = ClusterKeyring(primary: Self.key(1))
-        XCTAssertThrowsError(try DatagramEnvelope.seal(body: [UInt8](repeating: 0, count: 1_132), sender: 1,
+        XCTAssertThrowsError(try DatagramEnvelope.seal(body: [UInt8](repeating: 0, count: 1_122),
+                                                       sender: Self.address(1),
                                                        generation: 1, sequence: 1, lamportClock: 1, nonce: nonce(),
                                                        keyring: keyring, cluster: "c")) {
             XCTAssertEqual($0 as? WireError, .oversized(size: 1_201, maximum: 1_200))
         }
-        let largest = try DatagramEnvelope.seal(body: [UInt8](repeating: 0, count: 1_131), sender: 1, generation: 1,
-                                                sequence: 1, lamportClock: 1, nonce: nonce(), keyring: keyring,
-                                                cluster: "c")
+        let largest = try DatagramEnvelope.seal(body: [UInt8](repeating: 0, count: 1_121), sender: Self.address(1),
+                                                generation: 1, sequence: 1, lamportClock: 1, nonce: nonce(),
+                                                keyring: keyring, cluster: "c")
         XCTAssertEqual(largest.count, 1_200)
         XCTAssertThrowsError(try alice.seal(sections(), nonce: [1, 2, 3]))
         XCTAssertEqual(alice.nextSequence, 1)
@@ -205,13 +211,14 @@ final class EnvelopeTests: XCTestCase {
 
     func testReplayGuardForgetsTheLeastRecentlyHeardSenderBeyondCapacity() {
         var guardian = ReplayGuard(capacity: 2)
-        guardian.record(sender: 1, generation: 1, sequence: 1)
-        guardian.record(sender: 2, generation: 1, sequence: 1)
-        guardian.record(sender: 1, generation: 1, sequence: 2)
-        guardian.record(sender: 3, generation: 1, sequence: 1)
+        let (one, two, three) = (Self.address(1), Self.address(2), Self.address(3))
+        guardian.record(sender: one, generation: 1, sequence: 1)
+        guardian.record(sender: two, generation: 1, sequence: 1)
+        guardian.record(sender: one, generation: 1, sequence: 2)
+        guardian.record(sender: three, generation: 1, sequence: 1)
         XCTAssertEqual(guardian.count, 2)
-        XCTAssertNil(guardian.generation(of: 2))
-        XCTAssertEqual(guardian.check(sender: 1, generation: 1, sequence: 2), .replayed)
+        XCTAssertNil(guardian.generation(of: two))
+        XCTAssertEqual(guardian.check(sender: one, generation: 1, sequence: 2), .replayed)
     }
 
     func testKeyFileText() throws {

@@ -61,7 +61,9 @@ final class WireFramingTests: XCTestCase {
     }
 
     static let sampleHeader = DatagramHeader(
-        keyID: 0xdead_beef, sender: 0x0102_0304_0506_0708, generation: 42, sequence: 7, lamportClock: 0x1_0000_0001,
+        keyID: 0xdead_beef, sender: PeerAddress(ipv6High: 0x2001_0db8_0000_0001, ipv6Low: 0x0102_0304_0506_0708,
+                                                port: 7946),
+        generation: 42, sequence: 7, lamportClock: 0x1_0000_0001,
         nonce: Array(0xa0...0xab), sealedLength: 0x0130)
 
     func testHeaderBytesFollowTheDocumentedLayout() throws {
@@ -71,7 +73,9 @@ final class WireFramingTests: XCTestCase {
             0x4d, 0x47,                                        // magic "MG"
             0x01,                                              // version
             0xde, 0xad, 0xbe, 0xef,                            // key id
-            0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,    // sender id
+            0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x01,    // sender address 2001:db8:0:1:102:304:506:708
+            0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+            0x1f, 0x0a,                                        // sender port 7946
             0, 0, 0, 0, 0, 0, 0, 42,                           // generation
             0, 0, 0, 0, 0, 0, 0, 7,                            // sequence number
             0, 0, 0, 0x01, 0, 0, 0, 0x01,                      // Lamport clock
@@ -94,10 +98,14 @@ final class WireFramingTests: XCTestCase {
         }
         rejects({ $0[0] = 0x4e }, .badMagic)
         rejects({ $0[2] = 2 }, .unsupportedVersion(2))
-        rejects({ $0[23...30] = [0, 0, 0, 0, 0, 0, 0, 0] }, .invalidValue(field: "sequence number",
-                                                                       reason: "0 is never sent"))
-        rejects({ $0[51] = 0x04; $0[52] = 0x7c }, .oversized(size: 1_200 + 1, maximum: 1_200))
-        rejects({ $0[51] = 0; $0[52] = 15 }, .invalidValue(field: "sealed body length",
+        rejects({ $0[23] = 0; $0[24] = 0 }, .invalidValue(field: "sender", reason: "port 0"))
+        rejects({ $0.replaceSubrange(7..<23, with: [UInt8](repeating: 0, count: 16)) },
+                .invalidValue(field: "sender", reason: "the unspecified address"))
+        rejects({ $0.replaceSubrange(33..<41, with: [UInt8](repeating: 0, count: 8)) },
+                .invalidValue(field: "sequence number", reason: "0 is never sent"))
+        // 1,138 sealed bytes after a 63-byte header is 1,201.
+        rejects({ $0[61] = 0x04; $0[62] = 0x72 }, .oversized(size: 1_200 + 1, maximum: 1_200))
+        rejects({ $0[61] = 0; $0[62] = 15 }, .invalidValue(field: "sealed body length",
                                                           reason: "15 is shorter than the tag"))
         rejects({ $0.removeLast(3) }, .truncated(field: "nonce", needed: 12, available: 11))
     }
@@ -138,28 +146,28 @@ final class WireFramingTests: XCTestCase {
         rejects([0x00, 0x00, 0x00], .unknownSection(kind: 0))
         rejects([0x02, 0x00, 0x00, 0x02, 0x00, 0x00], .sectionOutOfOrder(kind: 2, previous: 2))
         rejects([0x03, 0x00, 0x00, 0x01, 0x00, 0x00], .sectionOutOfOrder(kind: 1, previous: 3))
-        rejects([0x01, 0x00, 0x5e] + [UInt8](repeating: 0, count: 0x5e),
-                .sectionOverBudget(kind: 1, length: 97, budget: 96))
+        rejects([0x01, 0x00, 0x3e] + [UInt8](repeating: 0, count: 0x3e),
+                .sectionOverBudget(kind: 1, length: 65, budget: 64))
         rejects([0x02, 0x00, 0x05, 0x01], .truncated(field: "section payload", needed: 5, available: 1))
         rejects([0x02, 0x00], .truncated(field: "section length", needed: 2, available: 1))
-        rejects([UInt8](repeating: 0, count: 1_132), .oversized(size: 1_201, maximum: 1_200))
+        rejects([UInt8](repeating: 0, count: 1_122), .oversized(size: 1_201, maximum: 1_200))
     }
 
     func testEncodingRefusesASectionOverItsBudget() {
         var sections = WireSections()
-        sections.set(.control, [UInt8](repeating: 1, count: 94))
+        sections.set(.control, [UInt8](repeating: 1, count: 62))
         XCTAssertThrowsError(try sections.encoded()) {
-            XCTAssertEqual($0 as? WireError, .sectionOverBudget(kind: 1, length: 97, budget: 96))
+            XCTAssertEqual($0 as? WireError, .sectionOverBudget(kind: 1, length: 65, budget: 64))
         }
     }
 
     func testBudgetsMustFitInABody() {
-        XCTAssertNotNil(SectionBudgets(control: 100, membership: 500, aggregation: 531))
-        XCTAssertNil(SectionBudgets(control: 100, membership: 500, aggregation: 532))
+        XCTAssertNotNil(SectionBudgets(control: 100, membership: 500, aggregation: 521))
+        XCTAssertNil(SectionBudgets(control: 100, membership: 500, aggregation: 522))
         XCTAssertNil(SectionBudgets(control: 2, membership: 500, aggregation: 500))
         let standard = SectionBudgets.standard
         XCTAssertLessThanOrEqual(standard.control + standard.membership + standard.aggregation,
                                  WireFormat.maximumBodySize)
-        XCTAssertEqual(WireFormat.maximumBodySize, 1_131)
+        XCTAssertEqual(WireFormat.maximumBodySize, 1_121)
     }
 }
