@@ -332,9 +332,10 @@ struct SplitMix64: RandomNumberGenerator {
             let member = address()
             guard seen.insert(member).inserted, let status = MemberStatus.allCases.randomElement(using: &self)
             else { return nil }
+            let accuser = status == .suspect && Bool.random(using: &self) ? address() : nil
             return MembershipUpdate(member: member, generation: next(),
-                                    incarnation: UInt32.random(in: 0...9, using: &self), status: status, accuser: status == .suspect && Bool.random(using: &self)
-                                        ? address() : nil)
+                                    incarnation: UInt32.random(in: 0...9, using: &self), status: status,
+                                    accuser: accuser)
         }
         var payload: AggregationPayload?
         if Bool.random(using: &self) {
