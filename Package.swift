@@ -39,10 +39,19 @@ let package = Package(
             name: "MoteSimulation",
             dependencies: ["MoteHAL", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        .target(
+            name: "MoteNode",
+            dependencies: [
+                "MoteGossip", "MoteSensors", "MoteHAL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "mote",
             dependencies: [
-                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors", "MoteGossip",
+                "MoteHAL", "MoteLinux", "MoteSimulation", "MoteSensors", "MoteGossip", "MoteNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,6 +62,14 @@ let package = Package(
         .testTarget(name: "MoteSensorsTests", dependencies: ["MoteSensors", "MoteSimulation", "MoteHAL"]),
         .testTarget(name: "MoteGossipTests", dependencies: ["MoteGossip"]),
         .testTarget(name: "MoteCLITests", dependencies: ["MoteHAL"]),
+        .testTarget(
+            name: "MoteNodeTests",
+            dependencies: [
+                "MoteNode", "MoteGossip", "MoteSimulation",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
