@@ -77,6 +77,12 @@ public struct PeerAddress: Hashable, Comparable, Sendable, CustomStringConvertib
         return "[\(groups.joined(separator: ":"))]:\(port)"
     }
 
+    /// A 64-bit digest of address and port for fast scans (equal addresses have equal keys; verify on a match).
+    @inline(__always)
+    var scanKey: UInt64 {
+        (ipv6Low ^ (ipv6High &* 0x9E37_79B9_7F4A_7C15)) &+ UInt64(port) &* 0xC2B2_AE3D_27D4_EB4F
+    }
+
     /// Orders by address, then port.
     public static func < (lhs: PeerAddress, rhs: PeerAddress) -> Bool {
         (lhs.ipv6High, lhs.ipv6Low, lhs.port) < (rhs.ipv6High, rhs.ipv6Low, rhs.port)
