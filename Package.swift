@@ -67,6 +67,8 @@ let package = Package(
             dependencies: [
                 "MoteNode", "MoteGossip", "MoteSimulation",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),

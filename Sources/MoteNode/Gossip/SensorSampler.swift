@@ -73,7 +73,8 @@ public final class SensorSampler {
             sensors.append(OpenSensor(name: "\(driver.model)@\(address)", driver: driver))
         }
         guard !sensors.isEmpty else {
-            throw .noSensors("no supported sensor found on I2C bus \(number) (`mote scan \(number)` shows what answers)")
+            throw .noSensors(
+                "no supported sensor found on I2C bus \(number) (`mote scan \(number)` shows what answers)")
         }
         self.sensors = sensors
         names = sensors.map(\.name)

@@ -101,6 +101,19 @@ final class NodeSetupTests: XCTestCase {
         }
     }
 
+    func testAShortPeriodScalesEveryTimeoutAndTheBudgetMatchesTheWire() {
+        let standard = GossipConfiguration()
+        let fast = GossipConfiguration.scaled(toPeriod: .milliseconds(200))
+        XCTAssertEqual(fast.protocolPeriod, .milliseconds(200))
+        XCTAssertEqual(fast.probeTimeout, standard.probeTimeout / 5)
+        XCTAssertEqual(fast.gossipInterval, standard.gossipInterval / 5)
+        XCTAssertEqual(fast.deathCertificateLifetime, standard.deathCertificateLifetime / 5)
+        XCTAssertEqual(fast.deadMemberRetryInterval, standard.deadMemberRetryInterval / 5)
+        XCTAssertEqual(fast.seedRetryInterval, standard.seedRetryInterval / 5)
+        // The membership section's 737 bytes less its kind, length and count.
+        XCTAssertEqual(fast.membershipByteBudget, 732)
+    }
+
     func testStatusFileIsReplacedWholeAndReadsBack() throws {
         let path = try temporaryDirectory() + "/run/node.json"
         var report = NodeReport(
