@@ -165,6 +165,21 @@ final class GossipWireCodecTests: XCTestCase {
         XCTAssertEqual(encoded.sections[.aggregation]?.count, 250)
     }
 
+    func testDatagramSizeIsWhatSealingProduces() throws {
+        let bare = GossipMessage(sender: Self.alice, senderGeneration: 3, senderIncarnation: 0, receiverGeneration: 0,
+                                 kind: .ping(sequence: 1))
+        // 63 header + 16 tag + 3 framing + 17 control.
+        XCTAssertEqual(GossipWireCodec.datagramSize(of: bare), 99)
+        var endpoint = WireEndpoint(node: Self.alice, generation: 3, cluster: "c", keyring: Self.key)
+        for message in [bare, Self.goldenMessage] {
+            let sealed = try endpoint.seal(message, nonce: nonce(0))
+            XCTAssertEqual(GossipWireCodec.datagramSize(of: message), sealed.bytes.count)
+        }
+        var broken = Self.goldenMessage
+        broken.aggregation?.estimate.leaderWeight = .infinity
+        XCTAssertNil(GossipWireCodec.datagramSize(of: broken))
+    }
+
     func testARepeatedMemberIsSentOnce() throws {
         var message = Self.goldenMessage
         message.membership.insert(MembershipUpdate(member: Self.carol, generation: 9, incarnation: 9, status: .dead),
