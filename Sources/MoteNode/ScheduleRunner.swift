@@ -41,7 +41,7 @@ public struct SampledReading: Sendable, Equatable {
 }
 
 /// Why the runner stopped.
-public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ScheduleRunnerError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A bus or GPIO operation failed in a way the node cannot carry on from (a power line could not be driven).
     case hardware(HardwareError)
     /// The ledger refused a record: the scheduler and the power model disagree about a component or state.
@@ -115,7 +115,7 @@ public final class ScheduleRunner {
                 clock: @escaping () -> Duration, ledger: EnergyLedger, batteryVolts: Double,
                 store: LedgerStore? = nil, recordsProcessCPUTime: Bool = false,
                 onReading: @escaping (SampledReading) -> Void,
-                onNetworkRound: @escaping (String) -> Void = { _ in }) throws(NodeError)
+                onNetworkRound: @escaping (String) -> Void = { _ in }) throws(ScheduleRunnerError)
     {
         self.board = board
         self.scheduler = scheduler
@@ -138,7 +138,7 @@ public final class ScheduleRunner {
     // MARK: Running
 
     /// Requests the power lines (driven inactive) and opens the sensors' buses, then starts the scheduler.
-    public func start() throws(NodeError) {
+    public func start() throws(ScheduleRunnerError) {
         guard !started else { return }
         started = true
         var linesByChip: [String: [Int]] = [:]
@@ -166,7 +166,7 @@ public final class ScheduleRunner {
     /// Executes one batch of directives and waits for its deadline; returns false when `shouldStop` said so during
     /// a wait (the deadline not reached; the pending batch is kept).
     @discardableResult
-    public func step(shouldStop: () -> Bool = { false }) throws(NodeError) -> Bool {
+    public func step(shouldStop: () -> Bool = { false }) throws(ScheduleRunnerError) -> Bool {
         if !started { try start() }
         let batch = pending
         pending = []
@@ -196,7 +196,7 @@ public final class ScheduleRunner {
 
     /// Runs until `shouldStop` returns true (checked after every directive batch and during sleeps), then switches
     /// every rail off and saves the ledger.
-    public func run(until shouldStop: () -> Bool) throws(NodeError) {
+    public func run(until shouldStop: () -> Bool) throws(ScheduleRunnerError) {
         try start()
         while !shouldStop() {
             guard try step(shouldStop: shouldStop) else { break }
@@ -205,7 +205,7 @@ public final class ScheduleRunner {
     }
 
     /// Switches every rail off, records the sensors on them as off and the CPU at rest, and saves the ledger.
-    public func stop() throws(NodeError) {
+    public func stop() throws(ScheduleRunnerError) {
         let now = clock()
         for line in railsOn.sorted() {
             try drive(line, on: false)
@@ -219,7 +219,7 @@ public final class ScheduleRunner {
     }
 
     /// Saves the ledger: earlier sessions' totals plus this session's, up to now.
-    public func save() throws(NodeError) {
+    public func save() throws(ScheduleRunnerError) {
         do throws(LedgerError) {
             try ledger.advance(to: max(clock(), ledger.now))
         } catch {
@@ -235,7 +235,7 @@ public final class ScheduleRunner {
 
     // MARK: Directives
 
-    private func execute(_ directive: SchedulerDirective) throws(NodeError) {
+    private func execute(_ directive: SchedulerDirective) throws(ScheduleRunnerError) {
         switch directive {
         case .powerOn(let line): try drive(line, on: true)
         case .powerOff(let line):
@@ -256,7 +256,7 @@ public final class ScheduleRunner {
         }
     }
 
-    private func drive(_ line: PowerLine, on: Bool) throws(NodeError) {
+    private func drive(_ line: PowerLine, on: Bool) throws(ScheduleRunnerError) {
         guard let request = lineRequests[line] else {
             throw .hardware(HardwareError(.invalidArgument, device: line.chip,
                                           detail: "line \(line) was not requested"))
@@ -269,7 +269,7 @@ public final class ScheduleRunner {
         if on { railsOn.insert(line) } else { railsOn.remove(line) }
     }
 
-    private func initialise(_ device: String) throws(NodeError) {
+    private func initialise(_ device: String) throws(ScheduleRunnerError) {
         guard let sensor = sensors[device], let bus = buses[sensor.bus] else { throw .unknownDevice(device) }
         do throws(SensorError) {
             drivers[device] = try sensor.family.open(bus, sensor.address, board.delay)
@@ -280,7 +280,7 @@ public final class ScheduleRunner {
         }
     }
 
-    private func measure(_ device: String) throws(NodeError) {
+    private func measure(_ device: String) throws(ScheduleRunnerError) {
         guard let sensor = sensors[device] else { throw .unknownDevice(device) }
         var result = SampledReading(device: device, bus: sensor.bus, address: sensor.address,
                                     model: drivers[device]?.model ?? sensor.family.name, time: clock())
@@ -310,7 +310,7 @@ public final class ScheduleRunner {
     }
 
     private func enter(_ state: PowerState, _ component: String, _ activity: String?, at now: Duration)
-        throws(NodeError)
+        throws(ScheduleRunnerError)
     {
         do throws(LedgerError) {
             try ledger.enter(state, component: component, activity: activity, at: max(now, ledger.now))
@@ -319,7 +319,7 @@ public final class ScheduleRunner {
         }
     }
 
-    private func recordCPUTime() throws(NodeError) {
+    private func recordCPUTime() throws(ScheduleRunnerError) {
         guard recordsProcessCPUTime else { return }
         do throws(LedgerError) {
             try ledger.recordProcessCPUTime(ProcessCPUTime.current(), activity: "node", at: max(clock(), ledger.now))
@@ -329,7 +329,7 @@ public final class ScheduleRunner {
     }
 
     /// The average battery current since the last report (A); saves the ledger.
-    private func report() throws(NodeError) -> Double {
+    private func report() throws(ScheduleRunnerError) -> Double {
         try recordCPUTime()
         try save()
         let charge = ledger.totals.batteryChargeCoulombs(supply: ledger.model.supply, batteryVolts: batteryVolts)

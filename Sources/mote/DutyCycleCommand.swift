@@ -152,7 +152,7 @@ extension Read {
                                      pressurePascals: pressureOffset)
         let started = (date: Date(), time: now())
         let tally = Tally()
-        let runner = try node { () throws(NodeError) in
+        let runner = try running { () throws(ScheduleRunnerError) in
             try ScheduleRunner(
                 board: board, scheduler: scheduler, sensors: sensors, clock: now,
                 ledger: EnergyLedger(model: model, start: started.time, processCPUTime: ProcessCPUTime.current()),
@@ -171,7 +171,7 @@ extension Read {
         signal(SIGINT) { _ in stopRequested = 1 }
         signal(SIGTERM) { _ in stopRequested = 1 }
         let limit = count ?? Int.max
-        try node { () throws(NodeError) in
+        try running { () throws(ScheduleRunnerError) in
             try runner.start()
             try runner.save()
             try runner.run(until: { stopRequested != 0 || tally.readings >= limit })
@@ -215,7 +215,7 @@ private func setup<T, E: Error & CustomStringConvertible>(_ body: () throws(E) -
 }
 
 /// Runs `body`, turning the runner's failure into the CLI's one-line failure with the right exit code.
-private func node<T>(_ body: () throws(NodeError) -> T) throws -> T {
+private func running<T>(_ body: () throws(ScheduleRunnerError) -> T) throws -> T {
     do {
         return try body()
     } catch {

@@ -8,7 +8,8 @@ import MoteSimulation
 /// 64 usage, 65 malformed input file (scenario, dump, energy configuration, a corrupt energy ledger), 66 missing
 /// input file, 69 no such bus/chip/line, 70 an internal inconsistency (the scheduler and the power model
 /// disagree), 74 I/O on the bus, 75 busy or in use, 76 adapter cannot do it,
-/// 77 permission denied, 78 an energy budget no plan fits.
+/// 77 permission denied, 78 a configuration that cannot work (an energy budget no plan fits, a key file others
+/// can read).
 struct Failure: Error {
     var message: String
     var code: Int32
@@ -22,6 +23,7 @@ struct Failure: Error {
     static let busy: Int32 = 75
     static let unsupported: Int32 = 76
     static let permission: Int32 = 77
+    /// EX_CONFIG.
     static let infeasible: Int32 = 78
 
     init(_ message: String, code: Int32) {

@@ -8,7 +8,7 @@ struct Mote: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mote",
         abstract: "Sensor-node toolkit: I2C sensors and GPIO on Linux, or on a simulated board.",
-        subcommands: [Scan.self, Read.self, GPIO.self, Bench.self, Energy.self])
+        subcommands: [Scan.self, Read.self, GPIO.self, Bench.self, Energy.self, Sim.self, Node.self])
 }
 
 @main

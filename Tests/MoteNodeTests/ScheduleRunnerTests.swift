@@ -125,7 +125,7 @@ final class ScheduleRunnerTests: XCTestCase {
         // The default board's line 7 is held by w1-gpio.
         let node = try node(powerLines: ["bme280@0x76": PowerLine(chip: "gpiochip0", offset: 7)])
         XCTAssertThrowsError(try node.runner.start()) { error in
-            guard case .hardware(let hardware)? = error as? NodeError else { return XCTFail("\(error)") }
+            guard case .hardware(let hardware)? = error as? ScheduleRunnerError else { return XCTFail("\(error)") }
             XCTAssertEqual(hardware.kind, .busy)
         }
     }

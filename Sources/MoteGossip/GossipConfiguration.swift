@@ -1,0 +1,115 @@
+/// The protocol's knobs: SWIM probing, Lifeguard's local health and suspicion, dissemination, aggregation.
+///
+/// Defaults follow the published protocols where they give numbers (SWIM: k = 3 indirect probes; Lifeguard: local
+/// health maximum 8, suspicion β = 6 and K = 3 confirmations, as HashiCorp's memberlist ships them) and this
+/// project's benchmark goals where they do not (see `suspicionMultiplier`).
+public struct GossipConfiguration: Sendable {
+    /// The protocol period T: one probe (and one aggregation exchange) per period, stretched by local health.
+    public var protocolPeriod: Duration = .seconds(1)
+    /// How long a direct ping waits for its ack before indirect probes go out, stretched by local health.
+    public var probeTimeout: Duration = .milliseconds(400)
+    /// How many members are asked to ping a silent target on our behalf (SWIM's k).
+    public var indirectProbeCount = 3
+    /// Whether a second direct ping goes out with the indirect probes (memberlist sends a TCP ping then; on UDP
+    /// only, a repeated datagram plays that part).
+    public var retriesDirectProbe = true
+    /// Lifeguard's S: the local health multiplier counts 0 ..< S, and timeouts are multiplied by (score + 1).
+    public var localHealthMaximum = 8
+    /// Lifeguard's α: the shortest suspicion lasts α · max(1, log10 n) protocol periods, n the member count.
+    /// memberlist uses 4 for one-second periods; the default here is smaller so that a crashed node is dead
+    /// everywhere within five periods, with confirmations and early probes keeping false declarations away.
+    public var suspicionMultiplier = 0.5
+    /// Lifeguard's β: an unconfirmed suspicion lasts β times the shortest.
+    public var suspicionMaximumMultiplier = 6.0
+    /// Lifeguard's K: independent confirmations that bring a suspicion down to the shortest timeout.
+    public var suspicionConfirmations = 3
+    /// How long a death certificate is kept (and spread, and answered with) before the member is forgotten.
+    public var deathCertificateLifetime: Duration = .seconds(120)
+    /// How often one dead member (a random one) is pinged, so that the two sides of a healed partition find each
+    /// other and refute their deaths.
+    public var deadMemberRetryInterval: Duration = .seconds(2)
+    /// How often seeds that are not alive members are pinged again (joining, and rejoining after a long split).
+    public var seedRetryInterval: Duration = .seconds(5)
+    /// How often pending membership updates are pushed to `gossipFanout` random members (only while there are
+    /// some; memberlist's gossip interval).
+    public var gossipInterval: Duration = .milliseconds(250)
+    /// Members per gossip push.
+    public var gossipFanout = 3
+    /// Each update is sent λ · ⌈log10(n + 1)⌉ times (memberlist's retransmit multiplier λ).
+    public var retransmitMultiplier = 4
+    /// Estimated bytes of membership updates per message (the wire half enforces the real section budget).
+    public var membershipByteBudget = 480
+    /// Members kept at most; beyond it, members heard of only by gossip are not added (direct contacts are).
+    public var memberCapacity = Int.max
+    /// Whether members heard of only in piggybacked updates are added (off: only direct contacts and seeds, for a
+    /// fixed neighbourhood).
+    public var learnsMembersFromGossip = true
+    /// Aggregation partners this node chooses (others may choose it too); `Int.max` makes every member a partner.
+    public var aggregationPartners = 8
+    /// Extra partners taken from members that come back from the dead, so that a healed partition mixes again.
+    public var reconnectionPartners = 2
+    /// Aggregation links kept at most (chosen and accepted); requests beyond are not answered with state.
+    public var maximumLinks = 64
+    /// Protocol periods after which a minimum, maximum or leader nobody vouches for any more is forgotten.
+    public var extremumMaximumAge: UInt16 = 40
+    /// The physical range per channel; a reading outside it (or not finite) is not aggregated.
+    public var channelRanges = ChannelRanges()
+    /// Relative change per period below which an estimate counts as settled.
+    public var convergenceTolerance = 1e-6
+    /// Consecutive settled periods after which an estimate is reported converged.
+    public var convergencePeriods = 3
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Readings each channel accepts: what the sensors Mote drives can physically report (the widest datasheet ranges
+/// in the catalog: TMP102 −55…150 °C, humidity 0…100 %RH, LPS22HB 260…1260 hPa).
+public struct ChannelRanges: Sendable, Equatable {
+    /// Temperature (°C).
+    public var temperatureCelsius: ClosedRange<Double> = -55...150
+    /// Relative humidity (%RH).
+    public var relativeHumidityPercent: ClosedRange<Double> = 0...100
+    /// Pressure (Pa).
+    public var pressurePascals: ClosedRange<Double> = 26_000...126_000
+
+    /// The catalog's ranges.
+    public init() {}
+
+    /// The range of `channel`.
+    public func range(of channel: AggregationChannel) -> ClosedRange<Double> {
+        switch channel {
+        case .temperature: temperatureCelsius
+        case .humidity: relativeHumidityPercent
+        case .pressure: pressurePascals
+        }
+    }
+}
+
+/// The three aggregated channels.
+public enum AggregationChannel: Int, Sendable, CaseIterable, CustomStringConvertible {
+    /// Temperature in °C.
+    case temperature
+    /// Relative humidity in %RH.
+    case humidity
+    /// Pressure in Pa.
+    case pressure
+
+    /// The value moments are shifted by (a typical reading), so sums of squares keep their precision.
+    public var reference: Double {
+        switch self {
+        case .temperature: 20
+        case .humidity: 50
+        case .pressure: 101_325
+        }
+    }
+
+    /// `temperature_celsius`, `relative_humidity_percent`, `pressure_pascals`: the machine-output names.
+    public var description: String {
+        switch self {
+        case .temperature: "temperature_celsius"
+        case .humidity: "relative_humidity_percent"
+        case .pressure: "pressure_pascals"
+        }
+    }
+}

@@ -1,0 +1,1032 @@
+// The gossip protocol as a pure instance (ARCHITECTURE.md pattern 2, after apple/swift-cluster-membership's
+// SWIM.Instance): events in (`tick`, `receive`, readings), directives out (`send`, `memberChanged`), with the time
+// and the randomness handed in. It never reads a clock, sleeps or touches a socket, so the NIO shell, the tests and
+// the 100,000-node simulator run this very code.
+
+/// Something the shell must do (`send`) or may report (`memberChanged`).
+public enum GossipDirective: Sendable, Equatable {
+    /// Send `message` to `to` (its advertised address).
+    case send(GossipMessage, to: PeerAddress)
+    /// This node's view of a member changed.
+    case memberChanged(MemberChange)
+}
+
+/// A change in this node's view of one member.
+public struct MemberChange: Sendable, Equatable {
+    /// The member.
+    public var member: PeerAddress
+    /// Its generation after the change.
+    public var generation: UInt64
+    /// Its incarnation after the change.
+    public var incarnation: UInt32
+    /// The status before; nil when the member was not known.
+    public var previous: MemberStatus?
+    /// The status after; nil when the member was forgotten (its death certificate expired).
+    public var current: MemberStatus?
+}
+
+/// One member as this node sees it.
+public struct MemberSnapshot: Sendable, Equatable {
+    /// The member's advertised address.
+    public var address: PeerAddress
+    /// Its process generation.
+    public var generation: UInt64
+    /// Its incarnation.
+    public var incarnation: UInt32
+    /// Alive, suspect or dead.
+    public var status: MemberStatus
+    /// Whether it is one of this node's aggregation partners.
+    public var isPartner: Bool
+}
+
+/// What the instance dropped or did, for a node's status output and for tests.
+public struct GossipCounters: Sendable, Equatable {
+    /// Messages handed to `receive`.
+    public var messagesReceived = 0
+    /// Messages dropped whole: from this node itself, from a port-0 sender, or from an older generation of the
+    /// sender than one already seen.
+    public var messagesIgnored = 0
+    /// Piggybacked updates dropped as malformed (port 0, a suspicion without accuser).
+    public var updatesRejected = 0
+    /// Aggregation payloads dropped as malformed (non-finite or absurd numbers, extrema out of range).
+    public var aggregationRejected = 0
+    /// Aggregation payloads not used: another epoch, a repeated or older link sequence, another generation of
+    /// this node, a sender not alive here, no link and none allowed.
+    public var aggregationIgnored = 0
+    /// Suspicions or deaths of this node refuted by raising its incarnation.
+    public var refutations = 0
+    /// Probes that got no ack in their period.
+    public var probesFailed = 0
+    /// Readings not aggregated because they were outside their channel's physical range or not finite.
+    public var readingsRejected = 0
+}
+
+/// One channel's network-wide estimate at this node.
+public struct ChannelEstimate: Sendable, Equatable {
+    /// Mean of the readings; nil while no reading has reached this node's estimate.
+    public var average: Double?
+    /// Population variance of the readings.
+    public var variance: Double?
+    /// How many nodes report the channel; nil until the leader's weight has reached this node.
+    public var count: Double?
+    /// Sum of the readings; nil like `count`.
+    public var sum: Double?
+    /// Lowest reading known and not aged out.
+    public var minimum: Double?
+    /// Highest reading known and not aged out.
+    public var maximum: Double?
+    /// Relative change of average and count over the last protocol period (infinite when one was unknown).
+    public var relativeChange: Double
+    /// Whether the change has stayed below the tolerance for the configured number of periods.
+    public var isConverged: Bool
+}
+
+/// Every estimate at this node.
+public struct AggregateEstimate: Sendable, Equatable {
+    /// The aggregation epoch the estimates belong to.
+    public var epoch: UInt32
+    /// Nodes in the network (1 / the average leader weight); nil until the leader's weight has arrived.
+    public var networkSize: Double?
+    /// Whether the network size has settled.
+    public var networkSizeIsConverged: Bool
+    /// Temperature (°C).
+    public var temperature: ChannelEstimate
+    /// Relative humidity (%RH).
+    public var humidity: ChannelEstimate
+    /// Pressure (Pa).
+    public var pressure: ChannelEstimate
+    /// The node whose weight the counts rest on.
+    public var leader: PeerAddress
+
+    /// The estimate of `channel`.
+    public subscript(channel: AggregationChannel) -> ChannelEstimate {
+        switch channel {
+        case .temperature: temperature
+        case .humidity: humidity
+        case .pressure: pressure
+        }
+    }
+}
+
+struct Probe: Sendable {
+    var target: PeerAddress
+    /// The target's position in the member table when the probe started (a hint: checked before use).
+    var targetPosition: Int
+    var sequence: UInt32
+    var directDeadline: Duration
+    var deadline: Duration
+    var isIndirect = false
+    var nacksExpected = 0
+    /// Intermediaries that reported the target silent: independent confirmations when the probe fails.
+    var nackers: [PeerAddress] = []
+}
+
+struct Relay: Sendable {
+    var requester: PeerAddress
+    var requesterSequence: UInt32
+    var target: PeerAddress
+    var sequence: UInt32
+    var nackDeadline: Duration
+}
+
+struct Suspicion: Sendable {
+    var member: PeerAddress
+    /// When this node itself accused the member; nil while it only heard others' suspicions.
+    var accusedAt: Duration?
+    /// When this node declares the member dead; never while it has not accused the member itself.
+    var deadline: Duration
+    var accusers: [PeerAddress]
+}
+
+struct PendingBroadcast: Sendable {
+    var update: MembershipUpdate
+    var transmissions: Int
+    /// A death or a return from death: pushed to random members every gossip interval, not only piggybacked.
+    var isUrgent: Bool
+}
+
+struct DeathCertificate: Sendable {
+    var member: PeerAddress
+    var issued: Duration
+}
+
+/// A configuration held by reference, so that instances do not each carry its two hundred bytes.
+final class SharedConfiguration: Sendable {
+    let value: GossipConfiguration
+
+    init(_ value: GossipConfiguration) {
+        self.value = value
+    }
+}
+
+extension Duration {
+    /// A deadline that never comes.
+    static let never = Duration.seconds(Int64.max / 2)
+}
+
+/// One node's membership (SWIM with Lifeguard) and aggregation (Flow Updating) state machine.
+///
+/// Drive it with `tick(now:into:)` whenever `nextWakeUp` has come (or more often), `receive(_:now:into:)` for every
+/// decoded datagram, and `setReadings` when the sensors give new values; carry out the `send` directives it appends.
+/// `now` is any monotonic clock's reading since an arbitrary origin. Every input is validated: a hostile message can
+/// make the node believe lies its key allowed, but never crash it.
+public struct GossipInstance: Sendable {
+    // Stored properties in the order a message touches them: the simulator holds 100,000 instances, and each
+    // message costs mostly the cache lines of its node, so what every message needs comes first.
+
+    /// This node's advertised address (its identity).
+    public let address: PeerAddress
+    /// This process's generation: higher than any earlier process at this address (e.g. start time in ms).
+    public let generation: UInt64
+    /// This node's incarnation, raised to refute suspicion.
+    public private(set) var incarnation: UInt32 = 0
+    /// Lifeguard's local health multiplier score (0 healthy … `localHealthMaximum` − 1); timeouts scale by score + 1.
+    public private(set) var localHealth = 0
+    /// The earliest time `tick` has something to do.
+    public private(set) var nextWakeUp: Duration
+    var table = MemberTable()
+    var probe: Probe?
+    var broadcasts: [PendingBroadcast] = []
+    var certificates: [DeathCertificate] = []
+    var aggregation: FlowUpdatingState
+    var nextProbeAt: Duration
+    var probeCursor = 0
+    var probeSequence: UInt32 = 0
+    var random: SeededRandom
+    var suspicions: [Suspicion] = []
+    var relays: [Relay] = []
+    var urgentProbes: [PeerAddress] = []
+    var nextGossipAt: Duration
+    var nextDeadRetryAt: Duration
+    var nextSeedRetryAt: Duration
+    var seeds: [PeerAddress]
+    var hasPendingSeeds: Bool
+    /// What was dropped or done.
+    public private(set) var counters = GossipCounters()
+    /// Shared, immutable: one copy for every instance built from the same configuration.
+    private let settings: SharedConfiguration
+
+    /// The knobs.
+    public var configuration: GossipConfiguration { settings.value }
+
+    /// A node that has just started at `now`.
+    ///
+    /// - Parameters:
+    ///   - seeds: addresses to join through; they are pinged until they are alive members.
+    ///   - randomSeed: the seed of every random choice the node makes.
+    public init(address: PeerAddress, generation: UInt64, configuration: GossipConfiguration = .init(),
+                seeds: [PeerAddress] = [], randomSeed: UInt64, now: Duration) {
+        settings = SharedConfiguration(configuration)
+        self.address = address
+        self.generation = generation
+        self.seeds = seeds.filter { $0 != address && $0.port != 0 }
+        hasPendingSeeds = !self.seeds.isEmpty
+        random = SeededRandom(seed: randomSeed)
+        aggregation = FlowUpdatingState(owner: address, maximumAge: configuration.extremumMaximumAge,
+                                        ranges: configuration.channelRanges)
+        // A random phase within the first period, so that nodes started together do not probe in lockstep.
+        let phase = Double(random.index(below: 1 << 20)) / Double(1 << 20)
+        nextProbeAt = now + configuration.protocolPeriod * phase
+        nextGossipAt = now
+        nextDeadRetryAt = now + configuration.deadMemberRetryInterval
+        nextSeedRetryAt = now
+        nextWakeUp = now
+    }
+
+    // MARK: inputs
+
+    /// New sensor readings (°C, %RH, Pa); a missing channel, or one outside its physical range, is not aggregated.
+    public mutating func setReadings(temperatureCelsius: Double?, relativeHumidityPercent: Double?,
+                                     pressurePascals: Double?) {
+        let ranges = configuration.channelRanges
+        func accepted(_ value: Double?, _ range: ClosedRange<Double>) -> Double? {
+            guard let value else { return nil }
+            guard range.contains(value) else {
+                counters.readingsRejected += 1
+                return nil
+            }
+            return value
+        }
+        aggregation.setReadings(temperature: accepted(temperatureCelsius, ranges.temperatureCelsius),
+                                humidity: accepted(relativeHumidityPercent, ranges.relativeHumidityPercent),
+                                pressure: accepted(pressurePascals, ranges.pressurePascals))
+    }
+
+    /// Adds a member as if it had been heard alive (a bootstrap list, or the simulator's initial views).
+    public mutating func addMember(_ member: PeerAddress, generation memberGeneration: UInt64,
+                                   incarnation memberIncarnation: UInt32 = 0, now: Duration) {
+        guard member != address, member.port != 0, table.position(of: member) == nil else { return }
+        table.append(Member(address: member, generation: memberGeneration, incarnation: memberIncarnation,
+                            status: .alive, statusSince: now))
+    }
+
+    /// Starts a new aggregation epoch: every flow restarts from zero here, and at each node that hears of it.
+    public mutating func restartAggregation() {
+        aggregation.restart(epoch: aggregation.epoch &+ 1)
+    }
+
+    /// Handles time passing: probe deadlines, suspicion timeouts, expired certificates, the next probe, gossip and
+    /// retries. Appends what to send to `directives`.
+    public mutating func tick(now: Duration, into directives: inout [GossipDirective]) {
+        if var current = probe {
+            if !current.isIndirect, now >= current.directDeadline, now < current.deadline {
+                current.isIndirect = true
+                current.nacksExpected = sendIndirectProbes(for: current, now: now, into: &directives)
+                probe = current
+            }
+            if now >= current.deadline {
+                probe = nil
+                probeFailed(current, now: now, into: &directives)
+            }
+        }
+        if !relays.isEmpty { expireRelays(now: now, into: &directives) }
+        if !suspicions.isEmpty { expireSuspicions(now: now, into: &directives) }
+        if !certificates.isEmpty { expireCertificates(now: now, into: &directives) }
+        if now >= nextProbeAt {
+            periodElapsed(now: now)
+            startProbe(now: now, into: &directives)
+            nextProbeAt = now + configuration.protocolPeriod * (localHealth + 1)
+        } else if probe == nil, !urgentProbes.isEmpty {
+            startProbe(now: now, into: &directives)
+        }
+        if now >= nextGossipAt, hasUrgentBroadcasts {
+            gossip(into: &directives)
+            nextGossipAt = now + configuration.gossipInterval
+        }
+        if !certificates.isEmpty, now >= nextDeadRetryAt {
+            let certificate = certificates[random.index(below: certificates.count)]
+            probeSequence &+= 1
+            send(.ping(sequence: probeSequence), to: certificate.member, into: &directives)
+            nextDeadRetryAt = now + configuration.deadMemberRetryInterval
+        }
+        if hasPendingSeeds, now >= nextSeedRetryAt {
+            retrySeeds(into: &directives)
+            nextSeedRetryAt = now + configuration.seedRetryInterval
+        }
+        scheduleWakeUp(now: now)
+    }
+
+    /// Handles one decoded message. Appends replies and anything it triggers to `directives`.
+    public mutating func receive(_ message: GossipMessage, now: Duration, into directives: inout [GossipDirective]) {
+        counters.messagesReceived += 1
+        let sender = message.sender
+        let probeWasRunning = probe != nil
+        guard sender != address, sender.port != 0 else {
+            counters.messagesIgnored += 1
+            return
+        }
+        var senderPosition: Int?
+        if let probe, probe.target == sender, probe.targetPosition < table.count,
+           table[probe.targetPosition].address == sender {
+            senderPosition = probe.targetPosition // the answer to our probe: no search
+        } else {
+            senderPosition = table.position(of: sender)
+        }
+        if let position = senderPosition {
+            let known = table[position]
+            if known.generation > message.senderGeneration {
+                counters.messagesIgnored += 1 // a datagram from the sender's previous process
+                return
+            }
+            if known.generation != message.senderGeneration || known.incarnation < message.senderIncarnation {
+                apply(MembershipUpdate(member: sender, generation: message.senderGeneration,
+                                       incarnation: message.senderIncarnation, status: .alive),
+                      direct: true, now: now, into: &directives)
+            }
+        } else {
+            apply(MembershipUpdate(member: sender, generation: message.senderGeneration,
+                                   incarnation: message.senderIncarnation, status: .alive),
+                  direct: true, now: now, into: &directives)
+            senderPosition = table.position(of: sender)
+        }
+        for update in message.membership {
+            guard update.member.port != 0, update.status != .suspect || update.accuser != nil else {
+                counters.updatesRejected += 1
+                continue
+            }
+            apply(update, direct: false, now: now, into: &directives)
+        }
+        switch message.kind {
+        case .ping(let sequence):
+            let reply = message.aggregation.flatMap {
+                aggregate($0, of: message, senderPosition: senderPosition, isRequest: true)
+            }
+            send(.ack(sequence: sequence), to: sender, at: senderPosition, aggregation: reply, into: &directives)
+        case .ack(let sequence):
+            if let payload = message.aggregation {
+                correct(aggregate(payload, of: message, senderPosition: senderPosition, isRequest: false),
+                        to: sender, at: senderPosition, into: &directives)
+            }
+            acknowledged(sequence: sequence, by: sender, into: &directives)
+        case .pingRequest(let sequence, let target):
+            relayProbe(to: target, for: sender, sequence: sequence, now: now, into: &directives)
+        case .nack(let sequence):
+            if probe?.sequence == sequence, probe?.nackers.contains(sender) == false { probe?.nackers.append(sender) }
+        case .gossip:
+            if let payload = message.aggregation {
+                correct(aggregate(payload, of: message, senderPosition: senderPosition, isRequest: false),
+                        to: sender, at: senderPosition, into: &directives)
+            }
+        }
+        if probeWasRunning, probe == nil {
+            scheduleWakeUp(now: now) // the probe's deadlines are gone: no tick for them
+        } else {
+            lowerWakeUp(now: now)
+        }
+    }
+
+    /// `tick(now:into:)` returning the directives (for shells that do not keep a buffer).
+    public mutating func tick(now: Duration) -> [GossipDirective] {
+        var directives: [GossipDirective] = []
+        tick(now: now, into: &directives)
+        return directives
+    }
+
+    /// `receive(_:now:into:)` returning the directives.
+    public mutating func receive(_ message: GossipMessage, now: Duration) -> [GossipDirective] {
+        var directives: [GossipDirective] = []
+        receive(message, now: now, into: &directives)
+        return directives
+    }
+
+    // MARK: outputs
+
+    /// Every member this node knows, with its status.
+    public var members: [MemberSnapshot] {
+        table.members.map { snapshot(of: $0) }
+    }
+
+    /// What this node knows about `member`, if anything.
+    public func member(_ member: PeerAddress) -> MemberSnapshot? {
+        table.position(of: member).map { snapshot(of: table[$0]) }
+    }
+
+    /// This node's aggregation partners.
+    public var partners: [PeerAddress] {
+        aggregation.links.map(\.peer)
+    }
+
+    /// The network-wide estimates at this node.
+    public var aggregates: AggregateEstimate {
+        let state = aggregation
+        let estimate = state.estimate
+        let size = estimate.leaderWeight > 0 ? 1 / estimate.leaderWeight : nil
+        let needed = configuration.convergencePeriods
+        func channel(_ channel: AggregationChannel, _ track: ConvergenceTrack) -> ChannelEstimate {
+            let moments = estimate[channel]
+            let mean = moments.count > 0 ? moments.shiftedSum / moments.count : nil
+            let count = size.map { moments.count * $0 }
+            return ChannelEstimate(
+                average: mean.map { $0 + channel.reference },
+                variance: mean.map { Swift.max(0, moments.shiftedSumOfSquares / moments.count - $0 * $0) },
+                count: count,
+                sum: size.map { (moments.shiftedSum + channel.reference * moments.count) * $0 },
+                minimum: state.extrema.extremum(channel, maximum: false).value,
+                maximum: state.extrema.extremum(channel, maximum: true).value,
+                relativeChange: track.relativeChange, isConverged: track.settledPeriods >= needed)
+        }
+        return AggregateEstimate(
+            epoch: state.epoch, networkSize: size, networkSizeIsConverged: state.networkSizeTrack.settledPeriods >= needed,
+            temperature: channel(.temperature, state.temperatureTrack), humidity: channel(.humidity, state.humidityTrack),
+            pressure: channel(.pressure, state.pressureTrack), leader: state.leader)
+    }
+
+    /// The raw averaged vector (input minus flows), for invariant checks.
+    public var aggregationEstimate: AggregationVector { aggregation.estimate }
+
+    /// This node's input to the averages: its readings' moments and, at the leader, the unit weight.
+    public var aggregationInput: AggregationVector { aggregation.input }
+
+    /// Cumulative flow to each partner, for invariant checks (`Σ estimates + Σ flows = Σ inputs`).
+    public var aggregationFlows: [(peer: PeerAddress, flow: AggregationVector)] {
+        aggregation.links.map { ($0.peer, $0.flow) }
+    }
+
+    func snapshot(of member: Member) -> MemberSnapshot {
+        MemberSnapshot(address: member.address, generation: member.generation, incarnation: member.incarnation,
+                       status: member.status, isPartner: member.link >= 0)
+    }
+}
+
+// MARK: - Membership
+
+extension MemberStatus {
+    /// Among facts of the same incarnation: dead beats suspect beats alive (SWIM §4.2).
+    var precedence: Int { Int(rawValue) }
+}
+
+extension GossipInstance {
+    /// Applies one membership fact; returns whether it changed this node's view (and so was queued to spread).
+    @discardableResult
+    mutating func apply(_ update: MembershipUpdate, direct: Bool, now: Duration,
+                        into directives: inout [GossipDirective]) -> Bool {
+        if update.member == address { return refuteIfNeeded(update) }
+        guard let position = table.position(of: update.member) else {
+            // A stranger's suspicion or death is not this node's to track; a live stranger joins.
+            guard update.status == .alive,
+                  direct || (configuration.learnsMembersFromGossip && table.count < configuration.memberCapacity)
+            else { return false }
+            table.append(Member(address: update.member, generation: update.generation,
+                                incarnation: update.incarnation, status: .alive, statusSince: now))
+            directives.append(.memberChanged(MemberChange(member: update.member, generation: update.generation,
+                                                          incarnation: update.incarnation, previous: nil,
+                                                          current: .alive)))
+            // With a full view a stranger is news (a join); with a partial one it is only someone else's view.
+            if configuration.memberCapacity == Int.max { enqueue(update) }
+            return true
+        }
+        let known = table[position]
+        if update.generation < known.generation { return false }
+        if update.generation == known.generation {
+            let newer = update.incarnation > known.incarnation
+                || (update.incarnation == known.incarnation && update.status.precedence > known.status.precedence)
+            guard newer else {
+                if update.status == .suspect, known.status == .suspect, update.incarnation == known.incarnation,
+                   let accuser = update.accuser, confirmSuspicion(of: update.member, by: accuser, now: now) {
+                    enqueue(update)
+                    return true
+                }
+                return false
+            }
+        } else {
+            // A new process at this address: whatever flowed to the old one leaves the sums.
+            dropLink(ofMemberAt: position)
+        }
+        let wasDead = known.status == .dead && update.generation == known.generation
+        setStatus(of: position, to: update, now: now, into: &directives)
+        enqueue(update, urgent: wasDead)
+        return true
+    }
+
+    /// A suspicion or death of this node, at its generation and current incarnation or later, is refuted by a
+    /// higher incarnation (SWIM §4.2); Lifeguard counts it against local health.
+    private mutating func refuteIfNeeded(_ update: MembershipUpdate) -> Bool {
+        guard update.generation == generation, update.status != .alive, update.incarnation >= incarnation else {
+            return false
+        }
+        incarnation = update.incarnation &+ 1
+        counters.refutations += 1
+        raiseLocalHealth()
+        enqueue(MembershipUpdate(member: address, generation: generation, incarnation: incarnation, status: .alive),
+                urgent: update.status == .dead)
+        return true
+    }
+
+    private mutating func setStatus(of position: Int, to update: MembershipUpdate, now: Duration,
+                                    into directives: inout [GossipDirective]) {
+        let previous = table[position]
+        table[position].generation = update.generation
+        table[position].incarnation = update.incarnation
+        table[position].status = update.status
+        table[position].statusSince = now
+        let member = previous.address
+        if previous.status == .suspect || update.status != .suspect {
+            suspicions.removeAll { $0.member == member }
+        }
+        if previous.status == .dead, update.status != .dead {
+            certificates.removeAll { $0.member == member }
+            addReconnectionPartner(at: position)
+        }
+        switch update.status {
+        case .alive:
+            break
+        case .suspect:
+            let accusers = update.accuser.map { [$0] } ?? []
+            suspicions.append(Suspicion(member: member, accusedAt: nil, deadline: .never, accusers: accusers))
+            if update.accuser == address { startSuspicionTimer(ofSuspicionAt: suspicions.count - 1, now: now) }
+            if table[position].link >= 0, !urgentProbes.contains(member),
+               probe?.target != member {
+                urgentProbes.append(member) // confirm or clear it ourselves, quickly
+            }
+        case .dead:
+            certificates.append(DeathCertificate(member: member, issued: now))
+            dropLink(ofMemberAt: position)
+            aggregation.leaderDied(member)
+            urgentProbes.removeAll { $0 == member }
+        }
+        directives.append(.memberChanged(MemberChange(member: member, generation: update.generation,
+                                                      incarnation: update.incarnation, previous: previous.status,
+                                                      current: update.status)))
+    }
+
+    /// Adds `accuser` to the suspicion of `member`; true when it is a new, independent confirmation, which shortens
+    /// the timeout (Lifeguard §IV.B).
+    private mutating func confirmSuspicion(of member: PeerAddress, by accuser: PeerAddress, now: Duration) -> Bool {
+        guard let index = suspicions.firstIndex(where: { $0.member == member }) else { return false }
+        if accuser == address, suspicions[index].accusedAt == nil {
+            if !suspicions[index].accusers.contains(accuser) { suspicions[index].accusers.append(accuser) }
+            startSuspicionTimer(ofSuspicionAt: index, now: now)
+            return true
+        }
+        guard !suspicions[index].accusers.contains(accuser),
+              suspicions[index].accusers.count <= configuration.suspicionConfirmations
+        else { return false }
+        suspicions[index].accusers.append(accuser)
+        if accuser == address {
+            startSuspicionTimer(ofSuspicionAt: index, now: now)
+        } else if let accusedAt = suspicions[index].accusedAt {
+            suspicions[index].deadline = accusedAt
+                + suspicionTimeout(confirmations: suspicions[index].accusers.count - 1)
+        }
+        return true
+    }
+
+    /// This node's own probe failed: from now its timer runs, shortened by every other accuser (Lifeguard §IV.B).
+    ///
+    /// Only accusers time a suspicion out; a node that merely heard one waits for the death certificate or the
+    /// refutation. SWIM has every node time out on hearsay, which under heavy loss turns suspicions whose
+    /// refutation has not spread yet into false deaths; here a death needs a node whose own probes failed, and
+    /// every member has partners that probe it (and that probe it at once on hearing it suspected).
+    private mutating func startSuspicionTimer(ofSuspicionAt index: Int, now: Duration) {
+        guard suspicions[index].accusedAt == nil else { return }
+        suspicions[index].accusedAt = now
+        suspicions[index].deadline = now + suspicionTimeout(confirmations: suspicions[index].accusers.count - 1)
+    }
+
+    /// Lifeguard's dynamic suspicion timeout: from β · Min down to Min = α · max(1, log10 n) periods as
+    /// independent confirmations C arrive, by Max − (Max − Min) · log(C + 1) / log(K + 1).
+    func suspicionTimeout(confirmations: Int) -> Duration {
+        let members = Double(table.count + 1)
+        let minimum = configuration.suspicionMultiplier * Swift.max(1, decimalLogarithm(members))
+        let maximum = configuration.suspicionMaximumMultiplier * minimum
+        // With few members, fewer independent accusers exist (memberlist caps K at n − 2).
+        let expected = Swift.min(configuration.suspicionConfirmations, Swift.max(0, table.count - 1))
+        var periods = minimum
+        if expected > 0, confirmations < expected {
+            let fraction = naturalLogarithm(Double(confirmations) + 1) / naturalLogarithm(Double(expected) + 1)
+            periods = Swift.max(minimum, maximum - (maximum - minimum) * fraction)
+        }
+        return configuration.protocolPeriod * periods
+    }
+
+    private mutating func expireSuspicions(now: Duration, into directives: inout [GossipDirective]) {
+        let expired = suspicions.filter { now >= $0.deadline }
+        guard !expired.isEmpty else { return }
+        suspicions.removeAll { now >= $0.deadline }
+        for suspicion in expired {
+            guard let position = table.position(of: suspicion.member), table[position].status == .suspect else {
+                continue
+            }
+            let member = table[position]
+            let death = MembershipUpdate(member: member.address, generation: member.generation,
+                                         incarnation: member.incarnation, status: .dead)
+            setStatus(of: position, to: death, now: now, into: &directives)
+            enqueue(death)
+        }
+    }
+
+    private mutating func expireCertificates(now: Duration, into directives: inout [GossipDirective]) {
+        let lifetime = configuration.deathCertificateLifetime
+        let expired = certificates.filter { now >= $0.issued + lifetime }
+        guard !expired.isEmpty else { return }
+        certificates.removeAll { now >= $0.issued + lifetime }
+        for certificate in expired {
+            guard let position = table.position(of: certificate.member), table[position].status == .dead else {
+                continue
+            }
+            let member = table[position]
+            table.remove(at: position)
+            if position < table.count, table[position].link >= 0 {
+                aggregation.setMemberPosition(position, ofLinkAt: Int(table[position].link))
+            }
+            broadcasts.removeAll { $0.update.member == member.address }
+            directives.append(.memberChanged(MemberChange(member: member.address, generation: member.generation,
+                                                          incarnation: member.incarnation, previous: .dead,
+                                                          current: nil)))
+        }
+    }
+
+    /// Queues an update for piggybacking, replacing any older one about the same member.
+    mutating func enqueue(_ update: MembershipUpdate, urgent: Bool = false) {
+        let pending = PendingBroadcast(update: update, transmissions: 0, isUrgent: urgent || update.status == .dead)
+        if let index = broadcasts.firstIndex(where: { $0.update.member == update.member }) {
+            broadcasts[index] = pending
+        } else {
+            broadcasts.append(pending)
+        }
+    }
+
+    /// Whether a death or a return from death is waiting to be pushed.
+    var hasUrgentBroadcasts: Bool { broadcasts.contains { $0.isUrgent } }
+
+    /// λ · ⌈log10(n + 1)⌉ transmissions per update (memberlist's retransmit limit), n the members including this.
+    var retransmitLimit: Int {
+        var digits = 1
+        var remaining = table.count + 1
+        while remaining >= 10 {
+            remaining /= 10
+            digits += 1
+        }
+        return configuration.retransmitMultiplier * digits
+    }
+
+    /// Updates for a message to `target`, within the byte budget: first what this node believes about the target
+    /// when that is not "alive" (so that it can refute at once), then queued updates about the target, then the
+    /// least transmitted.
+    mutating func piggyback(for target: PeerAddress, targetPosition: Int?) -> [MembershipUpdate] {
+        var budget = configuration.membershipByteBudget
+        var chosen: [MembershipUpdate] = []
+        if let targetPosition, table[targetPosition].status != .alive {
+            var fact = table[targetPosition].update
+            if fact.status == .suspect { fact.accuser = address }
+            chosen.append(fact)
+            budget -= fact.estimatedEncodedSize
+        }
+        guard !broadcasts.isEmpty else { return chosen }
+        broadcasts.sort { $0.transmissions < $1.transmissions }
+        let limit = retransmitLimit
+        for pass in 0..<2 {
+            for index in broadcasts.indices {
+                let update = broadcasts[index].update
+                guard (update.member == target) == (pass == 0) else { continue }
+                if pass == 0, let first = chosen.first, first.member == target, update.status == first.status,
+                   update.incarnation == first.incarnation {
+                    broadcasts[index].transmissions += 1
+                    continue
+                }
+                let size = update.estimatedEncodedSize
+                guard size <= budget else { continue }
+                budget -= size
+                chosen.append(update)
+                broadcasts[index].transmissions += 1
+            }
+        }
+        broadcasts.removeAll { $0.transmissions >= limit }
+        return chosen
+    }
+
+    /// A message from this node, with piggybacked updates chosen for `target`.
+    mutating func send(_ kind: GossipMessageKind, to target: PeerAddress, aggregation payload: AggregationPayload? = nil,
+                       into directives: inout [GossipDirective]) {
+        send(kind, to: target, at: table.position(of: target), aggregation: payload, into: &directives)
+    }
+
+    /// `send` when the target's position in the member table is already known.
+    mutating func send(_ kind: GossipMessageKind, to target: PeerAddress, at position: Int?,
+                       aggregation payload: AggregationPayload? = nil, into directives: inout [GossipDirective]) {
+        let message = GossipMessage(
+            sender: address, senderGeneration: generation, senderIncarnation: incarnation,
+            receiverGeneration: position.map { table[$0].generation } ?? 0, kind: kind,
+            membership: piggyback(for: target, targetPosition: position), aggregation: payload)
+        directives.append(.send(message, to: target))
+    }
+
+    mutating func raiseLocalHealth() {
+        localHealth = Swift.min(localHealth + 1, Swift.max(0, configuration.localHealthMaximum - 1))
+    }
+
+    // MARK: probing
+
+    /// The member's position when it may be probed (known and not dead).
+    private func probeablePosition(_ member: PeerAddress) -> Int? {
+        guard let position = table.position(of: member), table[position].status != .dead else { return nil }
+        return position
+    }
+
+    /// The next probe target and its position: an urgent one (a partner under suspicion), else the next partner in
+    /// a shuffled round-robin (SWIM §4.3), else any live member.
+    private mutating func nextProbeTarget() -> (PeerAddress, Int)? {
+        while let urgent = urgentProbes.popLast() {
+            if let position = probeablePosition(urgent) { return (urgent, position) }
+        }
+        let linkCount = aggregation.links.count
+        for _ in 0..<linkCount {
+            if probeCursor >= aggregation.links.count {
+                probeCursor = 0
+                shuffleLinks()
+            }
+            let peer = aggregation.links[probeCursor].peer
+            let position = Int(aggregation.links[probeCursor].memberPosition)
+            probeCursor += 1
+            if table[position].status != .dead { return (peer, position) }
+        }
+        guard let member = randomMember(where: { $0.status != .dead }), let position = table.position(of: member)
+        else { return nil }
+        return (member, position)
+    }
+
+    /// The position of a random member satisfying `condition`, by a few random draws (nil when none is found).
+    private mutating func randomMemberPosition(where condition: (Member) -> Bool) -> Int? {
+        guard table.count > 0 else { return nil }
+        for _ in 0..<16 {
+            let position = random.index(below: table.count)
+            if condition(table[position]) { return position }
+        }
+        return nil
+    }
+
+    /// A random member satisfying `condition`, by a few random draws (nil when none is found).
+    private mutating func randomMember(excluding excluded: PeerAddress? = nil,
+                                       where condition: (Member) -> Bool) -> PeerAddress? {
+        guard table.count > 0 else { return nil }
+        for _ in 0..<16 {
+            let member = table[random.index(below: table.count)]
+            if member.address != excluded, condition(member) { return member.address }
+        }
+        return nil
+    }
+
+    private mutating func startProbe(now: Duration, into directives: inout [GossipDirective]) {
+        guard probe == nil, let (target, position) = nextProbeTarget() else { return }
+        var payload: AggregationPayload?
+        let link = Int(table[position].link)
+        if link >= 0, aggregation.links[link].peerGeneration == table[position].generation {
+            payload = aggregation.payload(onLinkAt: link)
+        }
+        probeSequence &+= 1
+        let scale = localHealth + 1
+        probe = Probe(target: target, targetPosition: position, sequence: probeSequence,
+                      directDeadline: now + configuration.probeTimeout * scale,
+                      deadline: now + configuration.protocolPeriod * scale)
+        send(.ping(sequence: probeSequence), to: target, at: position, aggregation: payload, into: &directives)
+    }
+
+    /// Asks k random live members to ping the silent target (SWIM §3.1), and pings it once more directly.
+    private mutating func sendIndirectProbes(for probe: Probe, now: Duration,
+                                             into directives: inout [GossipDirective]) -> Int {
+        var helpers: [PeerAddress] = []
+        var attempts = 0
+        while helpers.count < configuration.indirectProbeCount, attempts < 4 * configuration.indirectProbeCount {
+            attempts += 1
+            guard let helper = randomMember(excluding: probe.target, where: { $0.status == .alive }),
+                  !helpers.contains(helper) else { continue }
+            helpers.append(helper)
+        }
+        for helper in helpers {
+            send(.pingRequest(sequence: probe.sequence, target: probe.target), to: helper, into: &directives)
+        }
+        if configuration.retriesDirectProbe {
+            // The retry carries the aggregation request again: if the first ping or its ack was lost, the link is
+            // repaired in this period rather than at its next turn in the round-robin.
+            var payload: AggregationPayload?
+            if probe.targetPosition < table.count, table[probe.targetPosition].address == probe.target {
+                let link = Int(table[probe.targetPosition].link)
+                if link >= 0, aggregation.links[link].peerGeneration == table[probe.targetPosition].generation {
+                    payload = aggregation.payload(onLinkAt: link)
+                }
+            }
+            send(.ping(sequence: probe.sequence), to: probe.target, aggregation: payload, into: &directives)
+        }
+        return helpers.count
+    }
+
+    private mutating func probeFailed(_ probe: Probe, now: Duration, into directives: inout [GossipDirective]) {
+        counters.probesFailed += 1
+        raiseLocalHealth()
+        if probe.nackers.count < probe.nacksExpected { raiseLocalHealth() } // Lifeguard: the problem may be here
+        guard let position = table.position(of: probe.target), table[position].status != .dead else { return }
+        let member = table[position]
+        apply(MembershipUpdate(member: member.address, generation: member.generation, incarnation: member.incarnation,
+                               status: .suspect, accuser: address),
+              direct: false, now: now, into: &directives)
+        // Each intermediary that could not reach the target either is an independent vantage point: it confirms
+        // the suspicion here (shortening this node's timer) as another accuser's suspicion would.
+        for nacker in probe.nackers { _ = confirmSuspicion(of: member.address, by: nacker, now: now) }
+        // Keep asking a suspected partner each period: its ack would carry the refutation.
+        if table[position].link >= 0, !urgentProbes.contains(member.address) { urgentProbes.append(member.address) }
+    }
+
+    private mutating func acknowledged(sequence: UInt32, by sender: PeerAddress,
+                                       into directives: inout [GossipDirective]) {
+        if let current = probe, current.sequence == sequence, sender == current.target || current.isIndirect {
+            probe = nil
+            localHealth = Swift.max(0, localHealth - 1)
+            return
+        }
+        if let index = relays.firstIndex(where: { $0.sequence == sequence && $0.target == sender }) {
+            let relay = relays.remove(at: index)
+            send(.ack(sequence: relay.requesterSequence), to: relay.requester, into: &directives)
+        }
+    }
+
+    private mutating func relayProbe(to target: PeerAddress, for requester: PeerAddress, sequence: UInt32, now: Duration,
+                                     into directives: inout [GossipDirective]) {
+        guard target.port != 0 else { return }
+        if target == address {
+            send(.ack(sequence: sequence), to: requester, into: &directives)
+            return
+        }
+        guard relays.count < 4 * Swift.max(1, configuration.indirectProbeCount) * 4 else { return }
+        probeSequence &+= 1
+        relays.append(Relay(requester: requester, requesterSequence: sequence, target: target,
+                            sequence: probeSequence, nackDeadline: now + configuration.probeTimeout * 0.8))
+        send(.ping(sequence: probeSequence), to: target, into: &directives)
+    }
+
+    private mutating func expireRelays(now: Duration, into directives: inout [GossipDirective]) {
+        var index = 0
+        while index < relays.count {
+            guard now >= relays[index].nackDeadline else {
+                index += 1
+                continue
+            }
+            let relay = relays.remove(at: index)
+            send(.nack(sequence: relay.requesterSequence), to: relay.requester, into: &directives)
+        }
+    }
+
+    private mutating func gossip(into directives: inout [GossipDirective]) {
+        var targets: [PeerAddress] = []
+        var attempts = 0
+        while targets.count < configuration.gossipFanout, attempts < 4 * configuration.gossipFanout {
+            attempts += 1
+            guard let target = randomMember(where: { $0.status != .dead }), !targets.contains(target) else { continue }
+            targets.append(target)
+        }
+        for target in targets where hasUrgentBroadcasts {
+            send(.gossip, to: target, into: &directives)
+        }
+    }
+
+    private mutating func retrySeeds(into directives: inout [GossipDirective]) {
+        hasPendingSeeds = false
+        for seed in seeds {
+            if let position = table.position(of: seed), table[position].status == .alive { continue }
+            hasPendingSeeds = true
+            probeSequence &+= 1
+            send(.ping(sequence: probeSequence), to: seed, into: &directives)
+        }
+    }
+
+    /// After a message: only what a message can add (news to gossip, a relay, a suspicion, an urgent probe, a death
+    /// certificate) can bring the wake-up forward; anything it removed merely leaves a tick with nothing to do.
+    private mutating func lowerWakeUp(now: Duration) {
+        var next = nextWakeUp
+        if hasUrgentBroadcasts { next = Swift.min(next, Swift.max(nextGossipAt, now)) }
+        if probe == nil, !urgentProbes.isEmpty { next = now }
+        if let relay = relays.last { next = Swift.min(next, relay.nackDeadline) }
+        if let probe { next = Swift.min(next, probe.isIndirect ? probe.deadline : probe.directDeadline) }
+        for suspicion in suspicions where suspicion.accusedAt != nil { next = Swift.min(next, suspicion.deadline) }
+        if let certificate = certificates.last {
+            next = Swift.min(next, nextDeadRetryAt, certificate.issued + configuration.deathCertificateLifetime)
+        }
+        nextWakeUp = next
+    }
+
+    private mutating func scheduleWakeUp(now: Duration) {
+        var next = nextProbeAt
+        if let probe { next = Swift.min(next, probe.isIndirect ? probe.deadline : probe.directDeadline) }
+        if probe == nil, !urgentProbes.isEmpty { next = now }
+        for relay in relays { next = Swift.min(next, relay.nackDeadline) }
+        for suspicion in suspicions where suspicion.accusedAt != nil { next = Swift.min(next, suspicion.deadline) }
+        if hasUrgentBroadcasts { next = Swift.min(next, Swift.max(nextGossipAt, now)) }
+        if !certificates.isEmpty {
+            next = Swift.min(next, nextDeadRetryAt)
+            for certificate in certificates {
+                next = Swift.min(next, certificate.issued + configuration.deathCertificateLifetime)
+            }
+        }
+        if hasPendingSeeds { next = Swift.min(next, nextSeedRetryAt) }
+        nextWakeUp = next
+    }
+}
+
+// MARK: - Aggregation
+
+extension GossipInstance {
+    /// Once per protocol period: extrema and leader claims age, convergence is measured, partners are kept up.
+    private mutating func periodElapsed(now: Duration) {
+        aggregation.periodElapsed(tolerance: configuration.convergenceTolerance)
+        maintainPartners()
+    }
+
+    /// Keeps `aggregationPartners` chosen partners among live members (every member with `Int.max`).
+    private mutating func maintainPartners() {
+        let wanted = configuration.aggregationPartners
+        let cap = configuration.maximumLinks
+        if wanted == Int.max {
+            for position in 0..<table.count where aggregation.links.count < cap {
+                if table[position].status == .alive, table[position].link < 0 {
+                    addLink(toMemberAt: position, chosen: true)
+                }
+            }
+            return
+        }
+        var chosen = aggregation.chosenLinks
+        var attempts = 0
+        while chosen < wanted, aggregation.links.count < cap, attempts < 8 {
+            attempts += 1
+            guard let position = randomMemberPosition(where: { $0.status == .alive && $0.link < 0 }) else { continue }
+            addLink(toMemberAt: position, chosen: true)
+            chosen += 1
+        }
+    }
+
+    /// A member back from the dead (a refutation, a healed partition) may become an extra partner, so that groups
+    /// that aggregated apart mix again.
+    private mutating func addReconnectionPartner(at position: Int) {
+        let wanted = configuration.aggregationPartners
+        guard wanted != Int.max, table[position].link < 0, aggregation.links.count < configuration.maximumLinks,
+              aggregation.chosenLinks < wanted + configuration.reconnectionPartners else { return }
+        addLink(toMemberAt: position, chosen: true)
+    }
+
+    /// Opens an aggregation link to the member at `position` and remembers where it is.
+    @discardableResult
+    private mutating func addLink(toMemberAt position: Int, chosen: Bool) -> Int {
+        let link = aggregation.addLink(to: table[position].address, generation: table[position].generation,
+                                       chosen: chosen, memberPosition: position)
+        table[position].link = Int32(link)
+        return link
+    }
+
+    /// Closes the aggregation link to the member at `position`, if any: its flow leaves this node's sums.
+    private mutating func dropLink(ofMemberAt position: Int) {
+        let link = Int(table[position].link)
+        guard link >= 0 else { return }
+        table[position].link = -1
+        if let movedPosition = aggregation.removeLink(at: link) { table[movedPosition].link = Int32(link) }
+    }
+
+    /// Shuffles the links and records their new positions.
+    private mutating func shuffleLinks() {
+        aggregation.shuffleLinks(using: &random)
+        for link in aggregation.links.indices { table[Int(aggregation.links[link].memberPosition)].link = Int32(link) }
+    }
+
+    /// Sends the writer's flow to a reader whose proposal was refused (in a `gossip` message: nothing answers it).
+    private mutating func correct(_ correction: AggregationPayload?, to reader: PeerAddress, at position: Int?,
+                                  into directives: inout [GossipDirective]) {
+        guard let correction else { return }
+        send(.gossip, to: reader, at: position, aggregation: correction, into: &directives)
+    }
+
+    /// Uses an aggregation payload from a ping (a request), an ack (a reply) or a gossip message (a writer's
+    /// correction); returns the answer for a request, or the correction for a refused proposal.
+    private mutating func aggregate(_ payload: AggregationPayload, of message: GossipMessage, senderPosition: Int?,
+                                    isRequest: Bool) -> AggregationPayload? {
+        guard aggregation.isAcceptable(payload) else {
+            counters.aggregationRejected += 1
+            return nil
+        }
+        guard message.receiverGeneration == generation,
+              let position = senderPosition, table[position].status != .dead,
+              table[position].generation == message.senderGeneration
+        else {
+            counters.aggregationIgnored += 1
+            return nil
+        }
+        var link = Int(table[position].link)
+        if link >= 0, aggregation.links[link].peerGeneration != message.senderGeneration {
+            dropLink(ofMemberAt: position)
+            link = -1
+        }
+        if link < 0 {
+            guard isRequest, aggregation.links.count < configuration.maximumLinks else {
+                counters.aggregationIgnored += 1
+                return nil
+            }
+            link = addLink(toMemberAt: position, chosen: false)
+        }
+        let knownDead = certificates
+        let outcome = aggregation.receive(payload, onLinkAt: link, isRequest: isRequest,
+                                          acceptsLeader: { candidate in !knownDead.contains { $0.member == candidate } })
+        switch outcome {
+        case .used(let reply):
+            return reply
+        case .ignored(let reply):
+            counters.aggregationIgnored += 1
+            return reply
+        }
+    }
+}
