@@ -206,6 +206,7 @@ struct FlowUpdatingState: Sendable {
     var epoch: UInt32 = 0
     var leaderAge: UInt16 = 0
     let maximumAge: UInt16
+    let leaderMaximumAge: UInt16
     /// The smallest address this node believes alive, whose unit weight makes counts out of averages.
     var leader: PeerAddress
     private(set) var links: [AggregationLink] = []
@@ -228,7 +229,8 @@ struct FlowUpdatingState: Sendable {
     var humidityTrack = ConvergenceTrack()
     var pressureTrack = ConvergenceTrack()
 
-    init(owner: PeerAddress, maximumAge: UInt16, ranges: ChannelRanges) {
+    init(owner: PeerAddress, maximumAge: UInt16, leaderMaximumAge: UInt16, ranges: ChannelRanges) {
+        self.leaderMaximumAge = leaderMaximumAge
         self.owner = owner
         self.maximumAge = maximumAge
         self.ranges = ranges
@@ -329,7 +331,7 @@ struct FlowUpdatingState: Sendable {
     ///
     /// - Parameter acceptsLeader: whether a smaller leader claim may be adopted (false for a member known dead).
     mutating func receive(_ payload: AggregationPayload, onLinkAt position: Int, isRequest: Bool,
-                          acceptsLeader: (PeerAddress) -> Bool) -> Outcome {
+                          acceptsLeader: (PeerAddress, UInt16) -> Bool) -> Outcome {
         if payload.epoch > epoch { restart(epoch: payload.epoch) }
         guard payload.epoch == epoch else { return .ignored(reply: isRequest ? self.payload(onLinkAt: position) : nil) }
         let sameLeader = mergeLeader(payload.leader, age: payload.leaderAge, acceptsLeader: acceptsLeader)
@@ -387,12 +389,12 @@ struct FlowUpdatingState: Sendable {
 
     /// Adopts a smaller, fresh leader claim (restarting the leader weight's flows: the new leader's averaging is
     /// another computation); returns whether this node and the claim now name the same leader.
-    mutating func mergeLeader(_ candidate: PeerAddress, age: UInt16, acceptsLeader: (PeerAddress) -> Bool) -> Bool {
+    mutating func mergeLeader(_ candidate: PeerAddress, age: UInt16, acceptsLeader: (PeerAddress, UInt16) -> Bool) -> Bool {
         if candidate == leader {
             if !isLeader { leaderAge = min(leaderAge, age) }
             return true
         }
-        guard candidate < leader, age <= maximumAge, acceptsLeader(candidate) else { return false }
+        guard candidate < leader, age <= leaderMaximumAge, acceptsLeader(candidate, age) else { return false }
         switchLeader(to: candidate, age: age)
         return true
     }
@@ -433,7 +435,7 @@ struct FlowUpdatingState: Sendable {
     mutating func periodElapsed(tolerance: Double) {
         if !isLeader {
             leaderAge &+= 1
-            if leaderAge > maximumAge || leaderAge == 0 { switchLeader(to: owner, age: 0) }
+            if leaderAge > leaderMaximumAge || leaderAge == 0 { switchLeader(to: owner, age: 0) }
         }
         extrema.age(maximumAge: maximumAge)
         extrema.merge(ownExtrema, maximumAge: maximumAge)

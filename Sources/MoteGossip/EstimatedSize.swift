@@ -14,6 +14,9 @@ public enum GossipSizeEstimate {
     /// section lengths (3), plus the sender's address.
     static let headerFixed = 28
 
+    /// A membership update about an IPv4 member without accuser (20 bytes): how many fit is judged by it.
+    static let typicalUpdateSize = 20
+
     /// An encoded address: family (1), 4 or 16 address bytes, port (2).
     public static func address(_ address: PeerAddress) -> Int {
         address.ipv4 != nil ? 7 : 19

@@ -4,9 +4,10 @@
 /// health maximum 8, suspicion β = 6 and K = 3 confirmations, as HashiCorp's memberlist ships them) and this
 /// project's benchmark goals where they do not (see `suspicionMultiplier`).
 public struct GossipConfiguration: Sendable {
-    /// The protocol period T: one probe (and one aggregation exchange) per period, stretched by local health.
+    /// The protocol period T: one probe (and one aggregation exchange) per period.
     public var protocolPeriod: Duration = .seconds(1)
-    /// How long a direct ping waits for its ack before indirect probes go out, stretched by local health.
+    /// How long a direct ping waits for its ack before indirect probes go out, stretched by local health (up to
+    /// 80 % of the period).
     public var probeTimeout: Duration = .milliseconds(400)
     /// How many members are asked to ping a silent target on our behalf (SWIM's k).
     public var indirectProbeCount = 3
@@ -18,11 +19,17 @@ public struct GossipConfiguration: Sendable {
     /// Lifeguard's α: the shortest suspicion lasts α · max(1, log10 n) protocol periods, n the member count.
     /// memberlist uses 4 for one-second periods; the default here is smaller so that a crashed node is dead
     /// everywhere within five periods, with confirmations and early probes keeping false declarations away.
-    public var suspicionMultiplier = 0.5
+    public var suspicionMultiplier = 0.67
     /// Lifeguard's β: an unconfirmed suspicion lasts β times the shortest.
     public var suspicionMaximumMultiplier = 6.0
     /// Lifeguard's K: independent confirmations that bring a suspicion down to the shortest timeout.
     public var suspicionConfirmations = 3
+    /// Accusers keep re-probing a suspect for as many periods as it takes, under the loss they observe, for a live
+    /// member to have answered one of them except with this probability (see `GossipInstance.reprobePeriods`).
+    public var falseSuspicionTolerance = 1e-5
+    /// How long after a death the member's aggregation link is dropped (its contribution leaves the sums) and, if
+    /// it led, its leadership is given up; a refutation within this time leaves the sums untouched.
+    public var deadContributionGrace: Duration = .seconds(3)
     /// How long a death certificate is kept (and spread, and answered with) before the member is forgotten.
     public var deathCertificateLifetime: Duration = .seconds(120)
     /// How often one dead member (a random one) is pinged, so that the two sides of a healed partition find each
@@ -32,9 +39,9 @@ public struct GossipConfiguration: Sendable {
     public var seedRetryInterval: Duration = .seconds(5)
     /// How often pending membership updates are pushed to `gossipFanout` random members (only while there are
     /// some; memberlist's gossip interval).
-    public var gossipInterval: Duration = .milliseconds(250)
+    public var gossipInterval: Duration = .milliseconds(200)
     /// Members per gossip push.
-    public var gossipFanout = 3
+    public var gossipFanout = 4
     /// Each update is sent λ · ⌈log10(n + 1)⌉ times (memberlist's retransmit multiplier λ).
     public var retransmitMultiplier = 4
     /// Estimated bytes of membership updates per message (the wire half enforces the real section budget).
@@ -50,8 +57,14 @@ public struct GossipConfiguration: Sendable {
     public var reconnectionPartners = 2
     /// Aggregation links kept at most (chosen and accepted); requests beyond are not answered with state.
     public var maximumLinks = 64
-    /// Protocol periods after which a minimum, maximum or leader nobody vouches for any more is forgotten.
-    public var extremumMaximumAge: UInt16 = 40
+    /// Protocol periods after which a minimum or maximum nobody vouches for any more is forgotten (a dead node's
+    /// extreme ages out after this). Claims travel only with exchanges between partners, so a live extreme can
+    /// be tens of periods old at the far side of a lossy network.
+    public var extremumMaximumAge: UInt16 = 60
+    /// Protocol periods after which a leader nobody vouches for is replaced. Much longer than for extrema: a node
+    /// that gives up a live leader restarts its counting and loses the weight it held, so this must not happen
+    /// by accident; a leader known dead is replaced at once.
+    public var leaderMaximumAge: UInt16 = 240
     /// The physical range per channel; a reading outside it (or not finite) is not aggregated.
     public var channelRanges = ChannelRanges()
     /// Relative change per period below which an estimate counts as settled.

@@ -115,10 +115,27 @@ struct Probe: Sendable {
     var sequence: UInt32
     var directDeadline: Duration
     var deadline: Duration
+    /// Whether the ping carried an aggregation request (a reply then completes the exchange).
+    var exchangesAggregation: Bool
     var isIndirect = false
     var nacksExpected = 0
     /// Intermediaries that reported the target silent: independent confirmations when the probe fails.
     var nackers: [PeerAddress] = []
+}
+
+/// A probe out of turn, by reason; the queue keeps accusations last (taken first), then repairs, then hearsay.
+struct UrgentProbe: Sendable {
+    enum Reason: Sendable {
+        /// This node suspects the member: each period it asks again, so that a refutation can come back.
+        case accusation
+        /// The last aggregation exchange with the member went unanswered.
+        case repair
+        /// Others suspect the member, or declared an older incarnation dead.
+        case hearsay
+    }
+
+    var member: PeerAddress
+    var reason: Reason
 }
 
 struct Relay: Sendable {
@@ -136,6 +153,14 @@ struct Suspicion: Sendable {
     /// When this node declares the member dead; never while it has not accused the member itself.
     var deadline: Duration
     var accusers: [PeerAddress]
+    /// This node's own probe failed twice over (the ping and its retry): one confirmation beyond the accusers.
+    var ownRetryFailed = false
+    /// This node's own probes of the member that failed since the suspicion began; a death needs enough of them
+    /// (`requiredFailedProbes`) as well as Lifeguard's timeout.
+    var failedProbes = 0
+
+    /// Lifeguard's C: independent confirmations beyond the first accusation.
+    var confirmations: Int { accusers.count - 1 + (ownRetryFailed ? 1 : 0) }
 }
 
 struct PendingBroadcast: Sendable {
@@ -143,11 +168,15 @@ struct PendingBroadcast: Sendable {
     var transmissions: Int
     /// A death or a return from death: pushed to random members every gossip interval, not only piggybacked.
     var isUrgent: Bool
+    /// `scanKey` of the member, for the search that replaces an older update about it.
+    var memberKey: UInt64
 }
 
 struct DeathCertificate: Sendable {
     var member: PeerAddress
     var issued: Duration
+    /// Whether the member's aggregation link and leadership have been given up (after the grace period).
+    var contributionRemoved = false
 }
 
 /// A configuration held by reference, so that instances do not each carry its two hundred bytes.
@@ -157,11 +186,6 @@ final class SharedConfiguration: Sendable {
     init(_ value: GossipConfiguration) {
         self.value = value
     }
-}
-
-extension Duration {
-    /// A deadline that never comes.
-    static let never = Duration.seconds(Int64.max / 2)
 }
 
 /// One node's membership (SWIM with Lifeguard) and aggregation (Flow Updating) state machine.
@@ -182,6 +206,9 @@ public struct GossipInstance: Sendable {
     public private(set) var incarnation: UInt32 = 0
     /// Lifeguard's local health multiplier score (0 healthy … `localHealthMaximum` − 1); timeouts scale by score + 1.
     public private(set) var localHealth = 0
+    /// Moving share of direct pings to live members not answered before their timeout (loss as this node sees
+    /// it); it starts at 0.35, a cautious guess, until probes have measured it.
+    public private(set) var directProbeLoss = 0.35
     /// The earliest time `tick` has something to do.
     public private(set) var nextWakeUp: Duration
     var table = MemberTable()
@@ -195,7 +222,9 @@ public struct GossipInstance: Sendable {
     var random: SeededRandom
     var suspicions: [Suspicion] = []
     var relays: [Relay] = []
-    var urgentProbes: [PeerAddress] = []
+    var urgentProbes: [UrgentProbe] = []
+    var lastProbeWasQueued = false
+    static let maximumUrgentProbes = 32
     var nextGossipAt: Duration
     var nextDeadRetryAt: Duration
     var nextSeedRetryAt: Duration
@@ -223,6 +252,7 @@ public struct GossipInstance: Sendable {
         hasPendingSeeds = !self.seeds.isEmpty
         random = SeededRandom(seed: randomSeed)
         aggregation = FlowUpdatingState(owner: address, maximumAge: configuration.extremumMaximumAge,
+                                        leaderMaximumAge: configuration.leaderMaximumAge,
                                         ranges: configuration.channelRanges)
         // A random phase within the first period, so that nodes started together do not probe in lockstep.
         let phase = Double(random.index(below: 1 << 20)) / Double(1 << 20)
@@ -285,8 +315,8 @@ public struct GossipInstance: Sendable {
         if now >= nextProbeAt {
             periodElapsed(now: now)
             startProbe(now: now, into: &directives)
-            nextProbeAt = now + configuration.protocolPeriod * (localHealth + 1)
-        } else if probe == nil, !urgentProbes.isEmpty {
+            nextProbeAt = now + configuration.protocolPeriod
+        } else if probe == nil, hasPendingAccusation {
             startProbe(now: now, into: &directives)
         }
         if now >= nextGossipAt, hasUrgentBroadcasts {
@@ -339,32 +369,45 @@ public struct GossipInstance: Sendable {
                   direct: true, now: now, into: &directives)
             senderPosition = table.position(of: sender)
         }
+        let incarnationBefore = incarnation
+        var accusers: [PeerAddress] = []
         for update in message.membership {
             guard update.member.port != 0, update.status != .suspect || update.accuser != nil else {
                 counters.updatesRejected += 1
                 continue
             }
             apply(update, direct: false, now: now, into: &directives)
+            if update.member == address, let accuser = update.accuser, accuser != sender, accuser != address,
+               !accusers.contains(accuser) {
+                accusers.append(accuser)
+            }
+        }
+        if incarnation != incarnationBefore {
+            // Refuted: tell the accusers at once (the refutation also rides on every message from now on), and the
+            // sender too unless an ack is about to carry it.
+            if case .ping = message.kind {} else { send(.gossip, to: sender, at: senderPosition, into: &directives) }
+            for accuser in accusers.prefix(3) { send(.gossip, to: accuser, into: &directives) }
         }
         switch message.kind {
         case .ping(let sequence):
             let reply = message.aggregation.flatMap {
-                aggregate($0, of: message, senderPosition: senderPosition, isRequest: true)
+                aggregate($0, of: message, senderPosition: senderPosition, isRequest: true, now: now)
             }
             send(.ack(sequence: sequence), to: sender, at: senderPosition, aggregation: reply, into: &directives)
         case .ack(let sequence):
             if let payload = message.aggregation {
-                correct(aggregate(payload, of: message, senderPosition: senderPosition, isRequest: false),
+                correct(aggregate(payload, of: message, senderPosition: senderPosition, isRequest: false, now: now),
                         to: sender, at: senderPosition, into: &directives)
             }
-            acknowledged(sequence: sequence, by: sender, into: &directives)
+            acknowledged(sequence: sequence, by: sender, carriedAggregation: message.aggregation != nil,
+                         into: &directives)
         case .pingRequest(let sequence, let target):
             relayProbe(to: target, for: sender, sequence: sequence, now: now, into: &directives)
         case .nack(let sequence):
             if probe?.sequence == sequence, probe?.nackers.contains(sender) == false { probe?.nackers.append(sender) }
         case .gossip:
             if let payload = message.aggregation {
-                correct(aggregate(payload, of: message, senderPosition: senderPosition, isRequest: false),
+                correct(aggregate(payload, of: message, senderPosition: senderPosition, isRequest: false, now: now),
                         to: sender, at: senderPosition, into: &directives)
             }
         }
@@ -486,6 +529,10 @@ extension GossipInstance {
                     enqueue(update)
                     return true
                 }
+                if update.status == .dead, known.status != .dead {
+                    // Someone declared an older incarnation dead: see for ourselves (nobody else may probe it).
+                    requestProbe(of: update.member, accusedHere: false)
+                }
                 return false
             }
         } else {
@@ -532,17 +579,17 @@ extension GossipInstance {
             break
         case .suspect:
             let accusers = update.accuser.map { [$0] } ?? []
-            suspicions.append(Suspicion(member: member, accusedAt: nil, deadline: .never, accusers: accusers))
+            suspicions.append(Suspicion(member: member, accusedAt: nil, deadline: verificationTime(from: now),
+                                        accusers: accusers))
             if update.accuser == address { startSuspicionTimer(ofSuspicionAt: suspicions.count - 1, now: now) }
-            if table[position].link >= 0, !urgentProbes.contains(member),
-               probe?.target != member {
-                urgentProbes.append(member) // confirm or clear it ourselves, quickly
+            if table[position].link >= 0, probe?.target != member {
+                requestProbe(of: member, accusedHere: false) // confirm or clear it ourselves, quickly
             }
         case .dead:
+            // The member's contribution leaves the sums only after a grace period: a false death refuted in time
+            // then costs nothing, where dropping at once would jolt every partner's estimate twice.
             certificates.append(DeathCertificate(member: member, issued: now))
-            dropLink(ofMemberAt: position)
-            aggregation.leaderDied(member)
-            urgentProbes.removeAll { $0 == member }
+            urgentProbes.removeAll { $0.member == member }
         }
         directives.append(.memberChanged(MemberChange(member: member, generation: update.generation,
                                                       incarnation: update.incarnation, previous: previous.status,
@@ -566,7 +613,7 @@ extension GossipInstance {
             startSuspicionTimer(ofSuspicionAt: index, now: now)
         } else if let accusedAt = suspicions[index].accusedAt {
             suspicions[index].deadline = accusedAt
-                + suspicionTimeout(confirmations: suspicions[index].accusers.count - 1)
+                + suspicionTimeout(confirmations: suspicions[index].confirmations)
         }
         return true
     }
@@ -580,7 +627,13 @@ extension GossipInstance {
     private mutating func startSuspicionTimer(ofSuspicionAt index: Int, now: Duration) {
         guard suspicions[index].accusedAt == nil else { return }
         suspicions[index].accusedAt = now
-        suspicions[index].deadline = now + suspicionTimeout(confirmations: suspicions[index].accusers.count - 1)
+        suspicions[index].deadline = now + suspicionTimeout(confirmations: suspicions[index].confirmations)
+    }
+
+    /// When a node that only heard of a suspicion probes the member itself, if nothing has settled it by then:
+    /// after the longest timeout an accuser could have.
+    private func verificationTime(from now: Duration) -> Duration {
+        now + suspicionTimeout(confirmations: 0)
     }
 
     /// Lifeguard's dynamic suspicion timeout: from β · Min down to Min = α · max(1, log10 n) periods as
@@ -596,13 +649,63 @@ extension GossipInstance {
             let fraction = naturalLogarithm(Double(confirmations) + 1) / naturalLogarithm(Double(expected) + 1)
             periods = Swift.max(minimum, maximum - (maximum - minimum) * fraction)
         }
-        return configuration.protocolPeriod * periods
+        return configuration.protocolPeriod * Swift.max(periods, reprobePeriods)
+    }
+
+    /// Periods of re-probing after which a live member, under the loss this node observes, would have answered at
+    /// least once except with probability `falseSuspicionTolerance`.
+    ///
+    /// Lifeguard's timeout is in fixed periods; under heavy loss a live member can miss several probes in a row.
+    /// With per-datagram loss l, a direct ping and its ack arrive with d = (1 − l)², a whole probe (ping, retry, k
+    /// relayed paths of four datagrams) fails with p = (1 − d)² · (1 − (1 − l)⁴)^k, and n periods of re-probes all
+    /// fail with pⁿ. This node measures f, the share of its successful probes whose first ping went unanswered,
+    /// which is 1 − d / (1 − p); l is found from f by bisection. At 10 % loss p ≈ 1.5e-3 (two probes), at 30 %
+    /// p ≈ 0.1 (five).
+    var reprobePeriods: Double {
+        let measured = Swift.min(Swift.max(directProbeLoss, 0), 0.99)
+        guard measured > 0 else { return 0 }
+        let probeFailure = { (loss: Double) -> Double in
+            let delivered = 1 - loss
+            let direct = delivered * delivered
+            let pathFailure = 1 - direct * direct
+            var failure = self.configuration.retriesDirectProbe ? (1 - direct) * (1 - direct) : 1 - direct
+            for _ in 0..<self.configuration.indirectProbeCount { failure *= pathFailure }
+            return failure
+        }
+        var low = 0.0
+        var high = 0.99
+        for _ in 0..<30 {
+            let loss = (low + high) / 2
+            let delivered = 1 - loss
+            let unanswered = 1 - delivered * delivered / (1 - probeFailure(loss))
+            if unanswered < measured { low = loss } else { high = loss }
+        }
+        let failure = probeFailure((low + high) / 2)
+        guard failure > 0, failure < 1 else { return failure >= 1 ? Double(Int16.max) : 0 }
+        return naturalLogarithm(configuration.falseSuspicionTolerance) / naturalLogarithm(failure)
     }
 
     private mutating func expireSuspicions(now: Duration, into directives: inout [GossipDirective]) {
-        let expired = suspicions.filter { now >= $0.deadline }
+        // A suspicion only heard of and still unsettled: a partner is probed now (this node becomes an accuser if
+        // that fails too); any other member keeps its suspect status and waits for news (its partners verify it).
+        var settled: [PeerAddress] = []
+        for index in suspicions.indices where suspicions[index].accusedAt == nil && now >= suspicions[index].deadline {
+            let member = suspicions[index].member
+            if let position = table.position(of: member), table[position].link >= 0 {
+                suspicions[index].deadline = verificationTime(from: now)
+                requestProbe(of: member, accusedHere: false)
+            } else {
+                settled.append(member)
+            }
+        }
+        if !settled.isEmpty { suspicions.removeAll { $0.accusedAt == nil && settled.contains($0.member) } }
+        let required = requiredFailedProbes
+        let isDue = { (suspicion: Suspicion) in
+            suspicion.accusedAt != nil && now >= suspicion.deadline && suspicion.failedProbes >= required
+        }
+        let expired = suspicions.filter(isDue)
         guard !expired.isEmpty else { return }
-        suspicions.removeAll { now >= $0.deadline }
+        suspicions.removeAll(where: isDue)
         for suspicion in expired {
             guard let position = table.position(of: suspicion.member), table[position].status == .suspect else {
                 continue
@@ -616,6 +719,16 @@ extension GossipInstance {
     }
 
     private mutating func expireCertificates(now: Duration, into directives: inout [GossipDirective]) {
+        let grace = configuration.deadContributionGrace
+        for index in certificates.indices
+        where !certificates[index].contributionRemoved && now >= certificates[index].issued + grace {
+            certificates[index].contributionRemoved = true
+            let member = certificates[index].member
+            if let position = table.position(of: member), table[position].status == .dead {
+                dropLink(ofMemberAt: position)
+                aggregation.leaderDied(member)
+            }
+        }
         let lifetime = configuration.deathCertificateLifetime
         let expired = certificates.filter { now >= $0.issued + lifetime }
         guard !expired.isEmpty else { return }
@@ -638,8 +751,10 @@ extension GossipInstance {
 
     /// Queues an update for piggybacking, replacing any older one about the same member.
     mutating func enqueue(_ update: MembershipUpdate, urgent: Bool = false) {
-        let pending = PendingBroadcast(update: update, transmissions: 0, isUrgent: urgent || update.status == .dead)
-        if let index = broadcasts.firstIndex(where: { $0.update.member == update.member }) {
+        let key = update.member.scanKey
+        let pending = PendingBroadcast(update: update, transmissions: 0, isUrgent: urgent || update.status == .dead,
+                                       memberKey: key)
+        if let index = broadcasts.firstIndex(where: { $0.memberKey == key && $0.update.member == update.member }) {
             broadcasts[index] = pending
         } else {
             broadcasts.append(pending)
@@ -673,21 +788,43 @@ extension GossipInstance {
             budget -= fact.estimatedEncodedSize
         }
         guard !broadcasts.isEmpty else { return chosen }
-        broadcasts.sort { $0.transmissions < $1.transmissions }
         let limit = retransmitLimit
-        for pass in 0..<2 {
-            for index in broadcasts.indices {
-                let update = broadcasts[index].update
-                guard (update.member == target) == (pass == 0) else { continue }
-                if pass == 0, let first = chosen.first, first.member == target, update.status == first.status,
-                   update.incarnation == first.incarnation {
-                    broadcasts[index].transmissions += 1
+        // Updates about the target first (it may need to refute them); then the least transmitted, found by a
+        // histogram of transmission counts rather than a sort: this runs for every message.
+        var histogram = [Int](repeating: 0, count: limit + 1)
+        for index in broadcasts.indices {
+            let pending = broadcasts[index]
+            if pending.update.member == target {
+                if let first = chosen.first, first.member == target, pending.update.status == first.status,
+                   pending.update.incarnation == first.incarnation {
+                    broadcasts[index].transmissions += 1 // already carried as the target's fact
                     continue
                 }
-                let size = update.estimatedEncodedSize
+                let size = pending.update.estimatedEncodedSize
                 guard size <= budget else { continue }
                 budget -= size
-                chosen.append(update)
+                chosen.append(pending.update)
+                broadcasts[index].transmissions += 1
+            } else {
+                histogram[Swift.min(pending.transmissions, limit)] += 1
+            }
+        }
+        // The smallest count T such that the updates sent at most T times already fill the budget.
+        let fitting = budget / GossipSizeEstimate.typicalUpdateSize
+        var threshold = 0
+        var upToThreshold = histogram[0]
+        while threshold < limit, upToThreshold < fitting {
+            threshold += 1
+            upToThreshold += histogram[threshold]
+        }
+        for pass in 0..<2 {
+            for index in broadcasts.indices where broadcasts[index].update.member != target {
+                let transmissions = broadcasts[index].transmissions
+                guard pass == 0 ? transmissions < threshold : transmissions == threshold else { continue }
+                let size = broadcasts[index].update.estimatedEncodedSize
+                guard size <= budget else { continue }
+                budget -= size
+                chosen.append(broadcasts[index].update)
                 broadcasts[index].transmissions += 1
             }
         }
@@ -711,6 +848,12 @@ extension GossipInstance {
         directives.append(.send(message, to: target))
     }
 
+    /// Folds one successful probe into the observed share of direct pings left unanswered (weight 1/16: loss
+    /// changes, and a new node must learn it within some tens of periods).
+    mutating func recordDirectProbe(answered: Bool) {
+        directProbeLoss += ((answered ? 0 : 1) - directProbeLoss) / 16
+    }
+
     mutating func raiseLocalHealth() {
         localHealth = Swift.min(localHealth + 1, Swift.max(0, configuration.localHealthMaximum - 1))
     }
@@ -723,11 +866,23 @@ extension GossipInstance {
         return position
     }
 
-    /// The next probe target and its position: an urgent one (a partner under suspicion), else the next partner in
-    /// a shuffled round-robin (SWIM §4.3), else any live member.
+    /// Whether a member this node accused waits for its next probe (which then starts at once, out of period).
+    var hasPendingAccusation: Bool { urgentProbes.last?.reason == .accusation }
+
+    /// The next probe target and its position: a member this node accused, else (every other period at most) an
+    /// unanswered exchange to repair or a member others suspect, else the next partner in a shuffled round-robin
+    /// (SWIM §4.3), else any live member. Repairs and hearsay never take every probe, so every partner keeps its
+    /// turn however lossy the network.
     private mutating func nextProbeTarget() -> (PeerAddress, Int)? {
-        while let urgent = urgentProbes.popLast() {
-            if let position = probeablePosition(urgent) { return (urgent, position) }
+        let lastWasQueued = lastProbeWasQueued
+        lastProbeWasQueued = false
+        while let urgent = urgentProbes.last {
+            if urgent.reason != .accusation, lastWasQueued { break }
+            urgentProbes.removeLast()
+            if let position = probeablePosition(urgent.member) {
+                lastProbeWasQueued = urgent.reason != .accusation
+                return (urgent.member, position)
+            }
         }
         let linkCount = aggregation.links.count
         for _ in 0..<linkCount {
@@ -774,10 +929,13 @@ extension GossipInstance {
             payload = aggregation.payload(onLinkAt: link)
         }
         probeSequence &+= 1
-        let scale = localHealth + 1
+        // Lifeguard stretches the probe timeout by local health (a slow node gives others time to answer); the
+        // period itself is not stretched, since aggregation rides on the probes, and the indirect phase keeps at
+        // least a fifth of it.
+        let period = configuration.protocolPeriod
+        let timeout = Swift.min(configuration.probeTimeout * (localHealth + 1), period * 0.8)
         probe = Probe(target: target, targetPosition: position, sequence: probeSequence,
-                      directDeadline: now + configuration.probeTimeout * scale,
-                      deadline: now + configuration.protocolPeriod * scale)
+                      directDeadline: now + timeout, deadline: now + period, exchangesAggregation: payload != nil)
         send(.ping(sequence: probeSequence), to: target, at: position, aggregation: payload, into: &directives)
     }
 
@@ -821,16 +979,58 @@ extension GossipInstance {
               direct: false, now: now, into: &directives)
         // Each intermediary that could not reach the target either is an independent vantage point: it confirms
         // the suspicion here (shortening this node's timer) as another accuser's suspicion would.
+        if configuration.retriesDirectProbe, let index = suspicions.firstIndex(where: { $0.member == member.address }),
+           !suspicions[index].ownRetryFailed, let accusedAt = suspicions[index].accusedAt {
+            suspicions[index].ownRetryFailed = true
+            suspicions[index].deadline = accusedAt + suspicionTimeout(confirmations: suspicions[index].confirmations)
+        }
         for nacker in probe.nackers { _ = confirmSuspicion(of: member.address, by: nacker, now: now) }
-        // Keep asking a suspected partner each period: its ack would carry the refutation.
-        if table[position].link >= 0, !urgentProbes.contains(member.address) { urgentProbes.append(member.address) }
+        if let index = suspicions.firstIndex(where: { $0.member == member.address }) {
+            suspicions[index].failedProbes += 1
+        }
+        // Keep asking the suspect, before anything else: its ack would carry the refutation.
+        requestProbe(of: member.address, accusedHere: true)
     }
 
-    private mutating func acknowledged(sequence: UInt32, by sender: PeerAddress,
+    /// Queues a probe out of turn: a member this node accused goes first, one it only heard about after the others.
+    private mutating func requestProbe(of member: PeerAddress, accusedHere: Bool) {
+        if accusedHere {
+            urgentProbes.removeAll { $0.member == member }
+            urgentProbes.append(UrgentProbe(member: member, reason: .accusation))
+        } else if !urgentProbes.contains(where: { $0.member == member }) {
+            urgentProbes.insert(UrgentProbe(member: member, reason: .hearsay), at: 0)
+            if urgentProbes.count > Self.maximumUrgentProbes, urgentProbes[0].reason == .hearsay {
+                urgentProbes.removeFirst() // the newest hearsay waits least; the oldest is likely settled already
+            }
+        }
+    }
+
+    /// Queues a probe that completes an aggregation exchange left unanswered: after accusations, before hearsay.
+    private mutating func requestRepair(of member: PeerAddress) {
+        guard !urgentProbes.contains(where: { $0.member == member }) else { return }
+        let firstAccusation = urgentProbes.firstIndex { $0.reason == .accusation } ?? urgentProbes.count
+        urgentProbes.insert(UrgentProbe(member: member, reason: .repair), at: firstAccusation)
+    }
+
+    /// Failed probes by this node itself before it declares a suspect dead: ⌈reprobePeriods⌉, at least one.
+    var requiredFailedProbes: Int {
+        Swift.max(1, Int(reprobePeriods.rounded(.up)))
+    }
+
+    private mutating func acknowledged(sequence: UInt32, by sender: PeerAddress, carriedAggregation: Bool,
                                        into directives: inout [GossipDirective]) {
         if let current = probe, current.sequence == sequence, sender == current.target || current.isIndirect {
+            // Only probes of live members measure loss: counting those of a dead one would make every failed probe
+            // of it look like more loss, and ask for ever more probes before declaring it.
+            recordDirectProbe(answered: !current.isIndirect)
             probe = nil
             localHealth = Swift.max(0, localHealth - 1)
+            if current.exchangesAggregation, sender != current.target || !carriedAggregation {
+                // Alive, but the aggregation exchange did not complete: the link may hold a transfer one end has
+                // not seen. Only the initiator knows, so it asks again soon (and again, every other probe, until
+                // an exchange completes) instead of in its next turn.
+                requestRepair(of: current.target)
+            }
             return
         }
         if let index = relays.firstIndex(where: { $0.sequence == sequence && $0.target == sender }) {
@@ -893,12 +1093,17 @@ extension GossipInstance {
     private mutating func lowerWakeUp(now: Duration) {
         var next = nextWakeUp
         if hasUrgentBroadcasts { next = Swift.min(next, Swift.max(nextGossipAt, now)) }
-        if probe == nil, !urgentProbes.isEmpty { next = now }
+        if probe == nil, hasPendingAccusation { next = now }
         if let relay = relays.last { next = Swift.min(next, relay.nackDeadline) }
         if let probe { next = Swift.min(next, probe.isIndirect ? probe.deadline : probe.directDeadline) }
-        for suspicion in suspicions where suspicion.accusedAt != nil { next = Swift.min(next, suspicion.deadline) }
+        if !suspicions.isEmpty {
+            let required = requiredFailedProbes
+            for suspicion in suspicions where suspicion.accusedAt == nil || suspicion.failedProbes >= required {
+                next = Swift.min(next, suspicion.deadline)
+            }
+        }
         if let certificate = certificates.last {
-            next = Swift.min(next, nextDeadRetryAt, certificate.issued + configuration.deathCertificateLifetime)
+            next = Swift.min(next, nextDeadRetryAt, certificate.issued + configuration.deadContributionGrace)
         }
         nextWakeUp = next
     }
@@ -906,14 +1111,20 @@ extension GossipInstance {
     private mutating func scheduleWakeUp(now: Duration) {
         var next = nextProbeAt
         if let probe { next = Swift.min(next, probe.isIndirect ? probe.deadline : probe.directDeadline) }
-        if probe == nil, !urgentProbes.isEmpty { next = now }
+        if probe == nil, hasPendingAccusation { next = now }
         for relay in relays { next = Swift.min(next, relay.nackDeadline) }
-        for suspicion in suspicions where suspicion.accusedAt != nil { next = Swift.min(next, suspicion.deadline) }
+        if !suspicions.isEmpty {
+            let required = requiredFailedProbes
+            for suspicion in suspicions where suspicion.accusedAt == nil || suspicion.failedProbes >= required {
+                next = Swift.min(next, suspicion.deadline)
+            }
+        }
         if hasUrgentBroadcasts { next = Swift.min(next, Swift.max(nextGossipAt, now)) }
         if !certificates.isEmpty {
             next = Swift.min(next, nextDeadRetryAt)
             for certificate in certificates {
-                next = Swift.min(next, certificate.issued + configuration.deathCertificateLifetime)
+                next = Swift.min(next, certificate.issued + (certificate.contributionRemoved
+                    ? configuration.deathCertificateLifetime : configuration.deadContributionGrace))
             }
         }
         if hasPendingSeeds { next = Swift.min(next, nextSeedRetryAt) }
@@ -984,17 +1195,20 @@ extension GossipInstance {
         for link in aggregation.links.indices { table[Int(aggregation.links[link].memberPosition)].link = Int32(link) }
     }
 
-    /// Sends the writer's flow to a reader whose proposal was refused (in a `gossip` message: nothing answers it).
+    /// Sends the writer's flow to a reader whose proposal was refused (in a `gossip` message: nothing answers it),
+    /// and probes the reader soon with the flow again: the reader applied its proposal already, and if this
+    /// correction is lost the link would stay inconsistent until its next turn.
     private mutating func correct(_ correction: AggregationPayload?, to reader: PeerAddress, at position: Int?,
                                   into directives: inout [GossipDirective]) {
         guard let correction else { return }
         send(.gossip, to: reader, at: position, aggregation: correction, into: &directives)
+        requestRepair(of: reader)
     }
 
     /// Uses an aggregation payload from a ping (a request), an ack (a reply) or a gossip message (a writer's
     /// correction); returns the answer for a request, or the correction for a refused proposal.
     private mutating func aggregate(_ payload: AggregationPayload, of message: GossipMessage, senderPosition: Int?,
-                                    isRequest: Bool) -> AggregationPayload? {
+                                    isRequest: Bool, now: Duration) -> AggregationPayload? {
         guard aggregation.isAcceptable(payload) else {
             counters.aggregationRejected += 1
             return nil
@@ -1018,9 +1232,15 @@ extension GossipInstance {
             }
             link = addLink(toMemberAt: position, chosen: false)
         }
+        // A leader with a death certificate is refused, unless its claim is younger than the certificate: then it
+        // vouched for itself after its supposed death (the refutation has not reached this node yet).
         let knownDead = certificates
+        let period = configuration.protocolPeriod
         let outcome = aggregation.receive(payload, onLinkAt: link, isRequest: isRequest,
-                                          acceptsLeader: { candidate in !knownDead.contains { $0.member == candidate } })
+                                          acceptsLeader: { candidate, age in
+            guard let certificate = knownDead.first(where: { $0.member == candidate }) else { return true }
+            return period * Int(age) < now - certificate.issued
+        })
         switch outcome {
         case .used(let reply):
             return reply
