@@ -29,7 +29,7 @@ public struct GossipConfiguration: Sendable {
     public var falseSuspicionTolerance = 1e-5
     /// How long after a death the member's aggregation link is dropped (its contribution leaves the sums) and, if
     /// it led, its leadership is given up; a refutation within this time leaves the sums untouched.
-    public var deadContributionGrace: Duration = .seconds(3)
+    public var deadContributionGrace: Duration = .seconds(8)
     /// How long a death certificate is kept (and spread, and answered with) before the member is forgotten.
     public var deathCertificateLifetime: Duration = .seconds(120)
     /// How often one dead member (a random one) is pinged, so that the two sides of a healed partition find each
@@ -44,8 +44,8 @@ public struct GossipConfiguration: Sendable {
     public var gossipFanout = 4
     /// Each update is sent λ · ⌈log10(n + 1)⌉ times (memberlist's retransmit multiplier λ).
     public var retransmitMultiplier = 4
-    /// Estimated bytes of membership updates per message (the wire half enforces the real section budget).
-    public var membershipByteBudget = 480
+    /// Bytes of membership updates per message: the wire's membership section less its framing and count (732).
+    public var membershipByteBudget = SectionBudgets.standard.membership - WireFormat.sectionHeaderSize - 2
     /// Members kept at most; beyond it, members heard of only by gossip are not added (direct contacts are).
     public var memberCapacity = Int.max
     /// Whether members heard of only in piggybacked updates are added (off: only direct contacts and seeds, for a
@@ -124,5 +124,23 @@ public enum AggregationChannel: Int, Sendable, CaseIterable, CustomStringConvert
         case .humidity: "relative_humidity_percent"
         case .pressure: "pressure_pascals"
         }
+    }
+}
+
+extension GossipConfiguration {
+    /// The default configuration with every duration scaled by `period` / 1 s, so that a node run with a short
+    /// period (a test, a demonstration) keeps the same ratios of timeouts to periods. Every `Duration` field above
+    /// is scaled here.
+    public static func scaled(toPeriod period: Duration) -> GossipConfiguration {
+        var configuration = GossipConfiguration()
+        let factor = period / .seconds(1)
+        configuration.protocolPeriod = period
+        configuration.probeTimeout = configuration.probeTimeout * factor
+        configuration.deathCertificateLifetime = configuration.deathCertificateLifetime * factor
+        configuration.deadMemberRetryInterval = configuration.deadMemberRetryInterval * factor
+        configuration.seedRetryInterval = configuration.seedRetryInterval * factor
+        configuration.gossipInterval = configuration.gossipInterval * factor
+        configuration.deadContributionGrace = configuration.deadContributionGrace * factor
+        return configuration
     }
 }

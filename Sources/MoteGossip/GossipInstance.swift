@@ -785,7 +785,7 @@ extension GossipInstance {
             var fact = table[targetPosition].update
             if fact.status == .suspect { fact.accuser = address }
             chosen.append(fact)
-            budget -= fact.estimatedEncodedSize
+            budget -= fact.encodedSize
         }
         guard !broadcasts.isEmpty else { return chosen }
         let limit = retransmitLimit
@@ -800,7 +800,7 @@ extension GossipInstance {
                     broadcasts[index].transmissions += 1 // already carried as the target's fact
                     continue
                 }
-                let size = pending.update.estimatedEncodedSize
+                let size = pending.update.encodedSize
                 guard size <= budget else { continue }
                 budget -= size
                 chosen.append(pending.update)
@@ -810,7 +810,7 @@ extension GossipInstance {
             }
         }
         // The smallest count T such that the updates sent at most T times already fill the budget.
-        let fitting = budget / GossipSizeEstimate.typicalUpdateSize
+        let fitting = budget / MembershipUpdate.minimumEncodedSize
         var threshold = 0
         var upToThreshold = histogram[0]
         while threshold < limit, upToThreshold < fitting {
@@ -821,7 +821,7 @@ extension GossipInstance {
             for index in broadcasts.indices where broadcasts[index].update.member != target {
                 let transmissions = broadcasts[index].transmissions
                 guard pass == 0 ? transmissions < threshold : transmissions == threshold else { continue }
-                let size = broadcasts[index].update.estimatedEncodedSize
+                let size = broadcasts[index].update.encodedSize
                 guard size <= budget else { continue }
                 budget -= size
                 chosen.append(broadcasts[index].update)

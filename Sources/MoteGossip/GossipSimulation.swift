@@ -90,8 +90,6 @@ public struct GossipScenario: Sendable {
     public var partialViewSize = 8
     /// The protocol's configuration (member capacity and neighbourhood are set per topology).
     public var configuration = GossipConfiguration()
-    /// Bytes of one message; defaults to the estimate. The wire half can plug in its encoder's size.
-    public var messageSize: @Sendable (GossipMessage) -> Int = { $0.estimatedEncodedSize }
 
     /// A scenario of `nodes` nodes with everything else at defaults.
     public init(nodes: Int) {
@@ -429,7 +427,7 @@ public struct GossipSimulation {
             switch next[position] {
             case .send(let message, let address):
                 messagesThisRound += 1
-                bytesThisRound += scenario.messageSize(message)
+                bytesThisRound += message.datagramSize
                 guard let target = index(of: address) else { break }
                 if partitioned, side[target] != side[sender] { break }
                 if scenario.loss > 0, random.chance(scenario.loss) { break }

@@ -65,13 +65,6 @@ public enum GossipWireCodec {
         return Encoded(sections: sections, membershipSent: membershipSent)
     }
 
-    /// The exact size of the datagram that would carry `message` (header, sections and tag), for byte accounting
-    /// such as the simulator's; nil when it cannot be encoded (a non-finite number).
-    public static func datagramSize(of message: GossipMessage, budgets: SectionBudgets = .standard) -> Int? {
-        guard let body = try? encode(message, budgets: budgets).sections.encoded(budgets: budgets) else { return nil }
-        return WireFormat.overhead + body.count
-    }
-
     /// Decodes the message a datagram carries: its sender and generation from the header, the rest from the
     /// sections, each of which must be read to its last byte.
     public static func decode(_ datagram: OpenedDatagram) throws(WireError) -> GossipMessage {

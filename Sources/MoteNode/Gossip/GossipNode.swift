@@ -42,24 +42,6 @@ public struct GossipNodeOptions: Sendable {
     }
 }
 
-extension GossipConfiguration {
-    /// The default configuration with every duration scaled by `period` / 1 s, so that a node run with a short
-    /// period (a test, a demonstration) keeps the same ratios of timeouts to periods; and a membership budget
-    /// that matches the wire's real membership section (`SectionBudgets.standard`, less its framing and count).
-    public static func scaled(toPeriod period: Duration) -> GossipConfiguration {
-        var configuration = GossipConfiguration()
-        let factor = period / .seconds(1)
-        configuration.protocolPeriod = period
-        configuration.probeTimeout = configuration.probeTimeout * factor
-        configuration.deathCertificateLifetime = configuration.deathCertificateLifetime * factor
-        configuration.deadMemberRetryInterval = configuration.deadMemberRetryInterval * factor
-        configuration.seedRetryInterval = configuration.seedRetryInterval * factor
-        configuration.gossipInterval = configuration.gossipInterval * factor
-        configuration.membershipByteBudget = SectionBudgets.standard.membership - WireFormat.sectionHeaderSize - 2
-        return configuration
-    }
-}
-
 /// What a running node tells its owner (the CLI prints these).
 public enum GossipNodeEvent: Sendable {
     /// The report of one protocol period.

@@ -18,7 +18,7 @@ final class WireFuzzTests: XCTestCase {
     }
 
     func mutate(_ bytes: [UInt8], with mutation: Mutation, donor: [UInt8],
-                random: inout SplitMix64) -> [UInt8] {
+                random: inout SeededRandom) -> [UInt8] {
         var bytes = bytes
         let index = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &random)
         switch mutation {
@@ -49,7 +49,7 @@ final class WireFuzzTests: XCTestCase {
 
     /// Mutations of sealed datagrams: only an unchanged datagram may be accepted; everything is counted.
     func testMutatedDatagramsAreDroppedAndCountedNeverAccepted() throws {
-        var random = SplitMix64(seed: seed)
+        var random = SeededRandom(seed: seed)
         var alice = WireEndpoint(node: Self.alice, generation: 3, cluster: "orchard", keyring: Self.keyring)
         var bob = WireEndpoint(node: Self.bob, generation: 1, cluster: "orchard", keyring: Self.keyring)
         var previous: [UInt8] = []
@@ -87,7 +87,7 @@ final class WireFuzzTests: XCTestCase {
     /// Mutations of the plaintext body, sealed properly: they pass authentication and reach the body decoder,
     /// which must reject them or decode something that encodes again, and never crash.
     func testMutatedBodiesUnderAValidSealReachTheDecoderAndNeverCrashIt() throws {
-        var random = SplitMix64(seed: seed ^ 0xb0d1)
+        var random = SeededRandom(seed: seed ^ 0xb0d1)
         var bob = WireEndpoint(node: Self.bob, generation: 1, cluster: "orchard", keyring: Self.keyring)
         var previous: [UInt8] = []
         var sequence: UInt64 = 0
