@@ -817,6 +817,9 @@ extension GossipInstance {
             threshold += 1
             upToThreshold += histogram[threshold]
         }
+        // Counted once both passes are done: an update the first pass takes reaches the threshold, and the second
+        // pass must not take it again (a message would carry it twice, and count a transmission never made).
+        var taken: [Int] = []
         for pass in 0..<2 {
             for index in broadcasts.indices where broadcasts[index].update.member != target {
                 let transmissions = broadcasts[index].transmissions
@@ -825,9 +828,10 @@ extension GossipInstance {
                 guard size <= budget else { continue }
                 budget -= size
                 chosen.append(broadcasts[index].update)
-                broadcasts[index].transmissions += 1
+                taken.append(index)
             }
         }
+        for index in taken { broadcasts[index].transmissions += 1 }
         broadcasts.removeAll { $0.transmissions >= limit }
         return chosen
     }
