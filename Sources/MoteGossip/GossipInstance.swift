@@ -590,6 +590,9 @@ extension GossipInstance {
             // then costs nothing, where dropping at once would jolt every partner's estimate twice.
             certificates.append(DeathCertificate(member: member, issued: now))
             urgentProbes.removeAll { $0.member == member }
+            // A probe of it still running has nothing left to learn: its indirect phase would only ask others to
+            // ping the dead, and its failure would count against local health for no fault of this node's.
+            if probe?.target == member { probe = nil }
         }
         directives.append(.memberChanged(MemberChange(member: member, generation: update.generation,
                                                       incarnation: update.incarnation, previous: previous.status,
