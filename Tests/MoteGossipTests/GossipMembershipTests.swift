@@ -85,14 +85,14 @@ final class GossipMembershipTests: XCTestCase {
     }
 
     func testAHealedPartitionMergesThroughTheRetries() throws {
-        // Two groups of two, cut apart from 1 s to 30 s: each side declares the other dead, then the retries find
-        // the other side again and both refute their deaths.
+        // Two groups of two (nodes 1-2 and 3-4), cut apart for the first 30 s: each side declares the other dead;
+        // once healed, the retries reach the other side and every node refutes its death.
         var network = TestNetwork(count: 4, configuration: membershipOnly())
         network.isCut = { from, to in (from < 2) != (to < 2) }
         network.run(until: .seconds(30))
         for node in 0..<4 {
             for other in 0..<4 where (node < 2) != (other < 2) {
-                XCTAssertEqual(network.status(at: node, of: other), .dead, "\(node) sees \(other)")
+                XCTAssertEqual(network.status(at: node, of: other), .dead, "node \(node + 1) sees node \(other + 1)")
             }
         }
         for death in network.changes where death.change.current == .dead {
@@ -109,7 +109,7 @@ final class GossipMembershipTests: XCTestCase {
         // At most one retry interval until a ping crosses, and a few message delays for the refutations.
         XCTAssertLessThanOrEqual(mergedAt - .seconds(30), .seconds(3))
         for node in 0..<4 {
-            XCTAssertEqual(network.nodes[node].incarnation, 1, "node \(node) refuted its death once")
+            XCTAssertEqual(network.nodes[node].incarnation, 1, "node \(node + 1) refuted its death once")
         }
     }
 
