@@ -590,6 +590,9 @@ extension GossipInstance {
             // then costs nothing, where dropping at once would jolt every partner's estimate twice.
             certificates.append(DeathCertificate(member: member, issued: now))
             urgentProbes.removeAll { $0.member == member }
+            // A probe of it still running has nothing left to learn: its indirect phase would only ask others to
+            // ping the dead, and its failure would count against local health for no fault of this node's.
+            if probe?.target == member { probe = nil }
         }
         directives.append(.memberChanged(MemberChange(member: member, generation: update.generation,
                                                       incarnation: update.incarnation, previous: previous.status,
@@ -817,6 +820,9 @@ extension GossipInstance {
             threshold += 1
             upToThreshold += histogram[threshold]
         }
+        // Counted once both passes are done: an update the first pass takes reaches the threshold, and the second
+        // pass must not take it again (a message would carry it twice, and count a transmission never made).
+        var taken: [Int] = []
         for pass in 0..<2 {
             for index in broadcasts.indices where broadcasts[index].update.member != target {
                 let transmissions = broadcasts[index].transmissions
@@ -825,9 +831,10 @@ extension GossipInstance {
                 guard size <= budget else { continue }
                 budget -= size
                 chosen.append(broadcasts[index].update)
-                broadcasts[index].transmissions += 1
+                taken.append(index)
             }
         }
+        for index in taken { broadcasts[index].transmissions += 1 }
         broadcasts.removeAll { $0.transmissions >= limit }
         return chosen
     }

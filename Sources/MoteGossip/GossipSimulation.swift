@@ -364,10 +364,14 @@ public struct GossipSimulation {
         }
     }
 
-    private var partitionActive: Bool {
+    /// Whether the partition separates the sides during the round being run.
+    private var partitionActive: Bool { isPartitioned(inRound: round + 1) }
+
+    /// Whether the partition separates the sides during `round` (1-based): the statistics of a completed round
+    /// (`round` after `step`) are measured against that round's partition, not the next one's.
+    private func isPartitioned(inRound round: Int) -> Bool {
         guard let partition = scenario.partition else { return false }
-        let upcoming = round + 1
-        return upcoming >= partition.start && (partition.end == 0 || upcoming < partition.end)
+        return round >= partition.start && (partition.end == 0 || round < partition.end)
     }
 
     private mutating func restart(_ index: Int) {
@@ -477,7 +481,7 @@ public struct GossipSimulation {
     func truths() -> [Truth] {
         var truths = [Truth(), Truth()]
         let ranges = scenario.configuration.channelRanges
-        let split = partitionActive
+        let split = isPartitioned(inRound: round)
         for index in nodes.indices where isAlive[index] {
             let which = split ? Int(side[index]) : 0
             truths[which].liveNodes += 1
@@ -496,7 +500,7 @@ public struct GossipSimulation {
 
     func statistics() -> GossipRoundStatistics {
         let truths = truths()
-        let split = partitionActive
+        let split = isPartitioned(inRound: round)
         var worstAverage = 0.0
         var worstSize = 0.0
         var worstVariance = 0.0

@@ -1,0 +1,446 @@
+import Foundation
+import XCTest
+
+@testable import MoteGossip
+
+/// The SWIM failure detector of `GossipInstance`, driven message by message on a manual clock with no network, as
+/// apple/swift-cluster-membership tests its SWIM.Instance: probes, indirect probes, relays, suspicion, Lifeguard's
+/// timeouts and local health, refutation.
+///
+/// SWIM: Das, Gupta, Motivala, "SWIM: Scalable Weakly-consistent Infection-style Process Group Membership
+/// Protocol", DSN 2002. Lifeguard: Dadgar, Phillips, Currey, "Lifeguard: Local Health Awareness for More Accurate
+/// Failure Detection", DSN Workshops 2018.
+final class GossipInstanceTests: XCTestCase {
+    /// Ticks `instance` at `time` and returns its directives.
+    private func tick(_ instance: inout GossipInstance, at milliseconds: Int) -> [GossipDirective] {
+        instance.tick(now: .milliseconds(milliseconds))
+    }
+
+    /// The one ping a tick started (the probe's target and sequence).
+    private func probe(in directives: [GossipDirective], file: StaticString = #filePath,
+                       line: UInt = #line) throws -> Sent {
+        let pings = directives.sent.filter(\.kind.isPing)
+        XCTAssertEqual(pings.count, 1, "one probe per period", file: file, line: line)
+        return try XCTUnwrap(pings.first, file: file, line: line)
+    }
+
+    /// Ticks `instance` every 10 ms from `start` to `end` and returns the first time a directive satisfies
+    /// `condition`, in seconds.
+    private func firstTime(_ instance: inout GossipInstance, from start: Int, to end: Int,
+                           where condition: (GossipDirective) -> Bool) -> Double? {
+        for milliseconds in stride(from: start, through: end, by: 10) {
+            if instance.tick(now: .milliseconds(milliseconds)).contains(where: condition) {
+                return Double(milliseconds) / 1_000
+            }
+        }
+        return nil
+    }
+
+    private func isDeath(of member: PeerAddress) -> (GossipDirective) -> Bool {
+        { directive in
+            guard case .memberChanged(let change) = directive else { return false }
+            return change.member == member && change.current == .dead
+        }
+    }
+
+    // MARK: ping and ack (SWIM §3)
+
+    func testAPingIsAnsweredByAnAckWithTheSameSequence() {
+        var known = node(2, knowing: [1])
+        XCTAssertEqual(known.receive(message(from: peer(1), .ping(sequence: 7)), now: .seconds(5)),
+                       [.send(message(from: peer(2), .ack(sequence: 7)), to: peer(1))])
+
+        // A ping from a stranger makes it a member, and its join rides on the ack (it is news to spread).
+        var stranger = node(2, knowing: [])
+        XCTAssertEqual(stranger.receive(message(from: peer(1), .ping(sequence: 9)), now: .seconds(5)), [
+            .memberChanged(MemberChange(member: peer(1), generation: 1, incarnation: 0, previous: nil,
+                                        current: .alive)),
+            .send(message(from: peer(2), .ack(sequence: 9), membership: [fact(peer(1), .alive)]), to: peer(1)),
+        ])
+    }
+
+    func testAProbeAnsweredInTimeLeavesTheMemberAlive() throws {
+        var instance = node(knowing: [2])
+        // The first probe goes out within the first period (at a random phase), with sequence 1.
+        XCTAssertEqual(tick(&instance, at: 1_000), [.send(message(from: peer(1), .ping(sequence: 1)), to: peer(2))])
+        XCTAssertEqual(instance.nextWakeUp, .milliseconds(1_400), "the direct probe's timeout")
+        // An ack of another sequence is no answer; the right one ends the probe.
+        XCTAssertEqual(instance.receive(message(from: peer(2), .ack(sequence: 99)), now: .milliseconds(1_100)), [])
+        XCTAssertEqual(instance.receive(message(from: peer(2), .ack(sequence: 1)), now: .milliseconds(1_200)), [])
+        XCTAssertEqual(tick(&instance, at: 1_400), [], "no indirect probe after an answer")
+        XCTAssertEqual(tick(&instance, at: 1_999), [])
+        XCTAssertEqual(instance.member(peer(2))?.status, .alive)
+        XCTAssertEqual(instance.counters.probesFailed, 0)
+        XCTAssertEqual(instance.localHealth, 0)
+        XCTAssertEqual(tick(&instance, at: 2_000), [.send(message(from: peer(1), .ping(sequence: 2)), to: peer(2))],
+                       "one probe per protocol period")
+    }
+
+    // MARK: indirect probes (SWIM §3.1)
+
+    func testASilentTargetIsPingedIndirectlyThroughKOtherMembersAndOnceMoreDirectly() throws {
+        for k in [1, 3, 4] {
+            var instance = node(knowing: [2, 3, 4, 5, 6], configuration: membershipOnly { $0.indirectProbeCount = k })
+            let ping = try probe(in: tick(&instance, at: 1_000))
+            XCTAssertEqual(tick(&instance, at: 1_399), [], "k = \(k): the direct ping still has time")
+            let sent = tick(&instance, at: 1_400).sent
+            let requests = sent.filter(\.kind.isPingRequest)
+            XCTAssertEqual(requests.count, k, "k = \(k)")
+            XCTAssertEqual(Set(requests.map(\.to)).count, k, "k = \(k): k different members")
+            for request in requests {
+                XCTAssertEqual(request.kind, .pingRequest(sequence: 1, target: ping.to))
+                XCTAssertNotEqual(request.to, ping.to, "never the target itself")
+                XCTAssertTrue([2, 3, 4, 5, 6].map(peer).contains(request.to))
+            }
+            XCTAssertEqual(sent.filter(\.kind.isPing), [ping], "k = \(k): the direct ping is repeated once")
+            XCTAssertEqual(sent.count, k + 1)
+        }
+    }
+
+    func testARelayForwardsThePingAndReturnsTheTargetsAck() {
+        var relay = node(3, knowing: [1, 2])
+        // The relay pings the target with a sequence of its own.
+        XCTAssertEqual(relay.receive(message(from: peer(1), .pingRequest(sequence: 9, target: peer(2))),
+                                     now: .milliseconds(500)),
+                       [.send(message(from: peer(3), .ping(sequence: 1)), to: peer(2))])
+        // The target's ack goes back to the requester under the requester's sequence.
+        XCTAssertEqual(relay.receive(message(from: peer(2), .ack(sequence: 1)), now: .milliseconds(600)),
+                       [.send(message(from: peer(3), .ack(sequence: 9)), to: peer(1))])
+        let later = tick(&relay, at: 2_000).sent
+        XCTAssertFalse(later.contains { $0.to == peer(1) && $0.kind == .nack(sequence: 9) }, "no nack after the ack")
+    }
+
+    func testARelayWhosePingTimesOutSendsANack() {
+        var relay = node(3, knowing: [1, 2])
+        _ = relay.receive(message(from: peer(1), .pingRequest(sequence: 9, target: peer(2))), now: .milliseconds(500))
+        let nack = Sent(message: message(from: peer(3), .nack(sequence: 9)), to: peer(1))
+        // Lifeguard §IV.A: the relay answers within 80 % of the probe timeout, so the nack arrives in time.
+        XCTAssertFalse(tick(&relay, at: 819).sent.contains(nack))
+        XCTAssertEqual(tick(&relay, at: 820).sent.filter { $0.kind == .nack(sequence: 9) }, [nack])
+        XCTAssertFalse(tick(&relay, at: 900).sent.contains(nack), "one nack only")
+    }
+
+    func testAPingRequestForTheRelayItselfIsAnsweredAtOnce() {
+        var relay = node(3, knowing: [1])
+        XCTAssertEqual(relay.receive(message(from: peer(1), .pingRequest(sequence: 4, target: peer(3))),
+                                     now: .milliseconds(500)),
+                       [.send(message(from: peer(3), .ack(sequence: 4)), to: peer(1))])
+    }
+
+    func testAnAckRelayedByAnIntermediaryEndsTheProbe() throws {
+        var instance = node(knowing: [2, 3, 4, 5, 6])
+        let ping = try probe(in: tick(&instance, at: 1_000))
+        let helper = try XCTUnwrap(tick(&instance, at: 1_400).sent.first(where: \.kind.isPingRequest)).to
+        XCTAssertEqual(instance.receive(message(from: helper, .ack(sequence: 1)), now: .milliseconds(1_500)), [])
+        XCTAssertEqual(tick(&instance, at: 1_999), [])
+        XCTAssertEqual(instance.member(ping.to)?.status, .alive)
+        XCTAssertEqual(instance.counters.probesFailed, 0)
+    }
+
+    // MARK: suspicion (SWIM §4.2) and Lifeguard's dynamic suspicion timeout (§IV.B)
+
+    func testAnUnansweredProbeMakesTheTargetSuspectAndSpreadsTheAccusation() throws {
+        var instance = node(knowing: [2, 3, 4, 5, 6])
+        let target = try probe(in: tick(&instance, at: 1_000)).to
+        _ = tick(&instance, at: 1_400)
+        XCTAssertEqual(tick(&instance, at: 1_999), [])
+        // At the period's end: suspect, and the next probe (out of turn: an accusation goes first) asks the target
+        // itself, carrying the suspicion so that it can refute.
+        let accusation = fact(target, .suspect, accuser: peer(1))
+        XCTAssertEqual(tick(&instance, at: 2_000), [
+            .memberChanged(MemberChange(member: target, generation: 1, incarnation: 0, previous: .alive,
+                                        current: .suspect)),
+            .send(message(from: peer(1), .ping(sequence: 2), membership: [accusation]), to: target),
+        ])
+        XCTAssertEqual(instance.member(target)?.status, .suspect)
+        XCTAssertEqual(instance.counters.probesFailed, 1)
+        // Any other member hears of it on the next message it gets.
+        let other = try XCTUnwrap([2, 3, 4, 5, 6].map(peer).first { $0 != target })
+        XCTAssertEqual(instance.receive(message(from: other, .ping(sequence: 5)), now: .milliseconds(2_100)),
+                       [.send(message(from: peer(1), .ack(sequence: 5), membership: [accusation]), to: other)])
+    }
+
+    /// Lifeguard's timeout in periods with C confirmations: Min = α · max(1, log10 n), Max = β · Min, and
+    /// Max − (Max − Min) · log(C + 1) / log(K + 1), never below Min (Lifeguard §IV.B, eq. 1).
+    private func lifeguardTimeout(confirmations: Int, members: Int, configuration: GossipConfiguration) -> Double {
+        let minimum = configuration.suspicionMultiplier * max(1, log10(Double(members)))
+        let maximum = configuration.suspicionMaximumMultiplier * minimum
+        let k = Double(min(configuration.suspicionConfirmations, members - 2))
+        guard Double(confirmations) < k else { return minimum }
+        return max(minimum, maximum - (maximum - minimum) * log(Double(confirmations) + 1) / log(k + 1))
+    }
+
+    func testIndependentConfirmationsShortenTheSuspicionButNeverBelowTheMinimum() throws {
+        // falseSuspicionTolerance 1 turns the loss-aware re-probing off: Lifeguard's timeout alone.
+        let configuration = membershipOnly { $0.falseSuspicionTolerance = 1 }
+        // Nine members (n ≤ 10, so Min = α = 0.67 periods and Max = β · α = 4.02); the failed retry of the direct
+        // ping is one confirmation, each other accuser one more, and K = 3 bring it down to Min.
+        let expected: [Double] = [4.345, 3.365_187_7, 2.67, 2.67, 2.67, 2.67]
+        for others in 0..<expected.count {
+            var instance = node(knowing: Array(2...9), configuration: configuration)
+            let target = try probe(in: tick(&instance, at: 1_000)).to
+            _ = tick(&instance, at: 1_400)
+            _ = tick(&instance, at: 2_000) // accused at 2 s
+            XCTAssertEqual(instance.member(target)?.status, .suspect)
+            let accusers = (2...9).map(peer).filter { $0 != target }.prefix(others)
+            for accuser in accusers {
+                _ = instance.receive(message(from: accuser, .gossip,
+                                             membership: [fact(target, .suspect, accuser: accuser)]),
+                                     now: .milliseconds(2_005))
+            }
+            let deadline = 2 + lifeguardTimeout(confirmations: min(1 + others, 3), members: 9,
+                                                configuration: configuration)
+            XCTAssertEqual(deadline, expected[others], accuracy: 1e-6, "the formula's value")
+            let death = try XCTUnwrap(firstTime(&instance, from: 2_010, to: 10_000, where: isDeath(of: target)))
+            XCTAssertGreaterThanOrEqual(death, deadline - 1e-9, "\(others) other accusers: not before the timeout")
+            XCTAssertLessThan(death, deadline + 0.010, "\(others) other accusers: at the first tick after it")
+        }
+    }
+
+    func testWithoutTheRetryAnUnconfirmedSuspicionLastsBetaTimesTheMinimum() throws {
+        let configuration = membershipOnly {
+            $0.falseSuspicionTolerance = 1
+            $0.retriesDirectProbe = false
+        }
+        var instance = node(knowing: Array(2...9), configuration: configuration)
+        let target = try probe(in: tick(&instance, at: 1_000)).to
+        XCTAssertEqual(tick(&instance, at: 1_400).sent.filter(\.kind.isPing), [], "no second direct ping")
+        _ = tick(&instance, at: 2_000)
+        // No confirmation at all: β · α = 6 · 0.67 = 4.02 periods; the node's own later failed probes of the
+        // suspect are not independent confirmations.
+        let death = try XCTUnwrap(firstTime(&instance, from: 2_010, to: 10_000, where: isDeath(of: target)))
+        XCTAssertGreaterThanOrEqual(death, 6.02 - 1e-9)
+        XCTAssertLessThan(death, 6.03 + 1e-9)
+    }
+
+    func testADeathNeedsTheTimeoutAndEnoughOwnFailedProbesUnderTheMeasuredLoss() throws {
+        // Default tolerance: before any probe has been answered the node assumes 35 % of direct pings go
+        // unanswered, under which a live member fails ⌈3.28⌉ = 4 probes in a row with probability 1e-5.
+        var instance = node(knowing: Array(2...9))
+        XCTAssertEqual(instance.directProbeLoss, 0.35)
+        XCTAssertEqual(instance.reprobePeriods, 3.277, accuracy: 1e-3)
+        XCTAssertEqual(instance.requiredFailedProbes, 4)
+        let target = try probe(in: tick(&instance, at: 1_000)).to
+        _ = tick(&instance, at: 1_400)
+        _ = tick(&instance, at: 2_000)
+        // The timeout is stretched to the re-probe time (above Lifeguard's 2.345 periods), and the suspect is
+        // re-probed every period meanwhile: failures at 2, 3, 4 and 5 s.
+        XCTAssertEqual(instance.suspicionTimeout(confirmations: 1), .seconds(1) * instance.reprobePeriods)
+        let death = try XCTUnwrap(firstTime(&instance, from: 2_010, to: 20_000, where: isDeath(of: target)))
+        XCTAssertEqual(death, 5.28, accuracy: 1e-9, "2 s + 3.277 periods, at the next 10 ms tick")
+        XCTAssertEqual(instance.counters.probesFailed, 4)
+    }
+
+    func testPastTheTimeoutASuspectStaysSuspectUntilEnoughOwnProbesOfItHaveFailed() throws {
+        // The suspect answers this node's probes for a while without refuting (as when its acks come back through
+        // a relay, which does not carry the accusation to it): Lifeguard's timeout passes, but the node's own
+        // failed probes are short of `requiredFailedProbes`, so it stays suspect. Then it falls silent: it is
+        // declared dead in the very tick whose failed probe completes the count.
+        var instance = node(knowing: Array(2...9))
+        let target = try probe(in: tick(&instance, at: 1_000)).to
+        _ = tick(&instance, at: 1_400)
+        _ = tick(&instance, at: 2_000)
+        let deadline = try XCTUnwrap(instance.suspicions.first { $0.member == target }).deadline.seconds
+        XCTAssertEqual(deadline, 5.277, accuracy: 1e-3)
+        var death: Double?
+        for time in stride(from: 2_010, through: 60_000, by: 10) where death == nil {
+            let failedBefore = instance.counters.probesFailed
+            let directives = tick(&instance, at: time)
+            if time == 6_000 {
+                XCTAssertEqual(instance.member(target)?.status, .suspect, "past the timeout")
+                XCTAssertEqual(instance.counters.probesFailed, 1)
+                XCTAssertGreaterThan(instance.requiredFailedProbes, 1)
+            }
+            if directives.contains(where: isDeath(of: target)) {
+                death = Double(time) / 1_000
+                XCTAssertGreaterThanOrEqual(instance.counters.probesFailed, instance.requiredFailedProbes)
+                XCTAssertLessThan(failedBefore, instance.requiredFailedProbes, "the failure completing the count")
+            }
+            // Every other member always answers; the suspect until 6 s.
+            for ping in directives.sent where ping.kind.isPing && (ping.to != target || time < 6_000) {
+                _ = instance.receive(message(from: ping.to, .ack(sequence: ping.kind.sequence ?? 0)),
+                                     now: .milliseconds(time))
+            }
+        }
+        XCTAssertEqual(instance.member(target)?.status, .dead)
+        XCTAssertGreaterThan(try XCTUnwrap(death), 7, "at least one more probe of it had to fail")
+    }
+
+    func testAProbeWhoseTargetIsDeclaredDeadMeanwhileEndsWithoutPenalty() throws {
+        // Member 2's death arrives while this node's probe of it is running: the probe has nothing left to learn.
+        // Its indirect phase would ask k members to ping the dead, and its failure would count against local health
+        // (Lifeguard §IV.A), stretching the next probes for something that says nothing about this node.
+        var instance = node(knowing: Array(2...9))
+        let target = try probe(in: tick(&instance, at: 1_000)).to
+        let other = try XCTUnwrap((2...9).map(peer).first { $0 != target })
+        _ = instance.receive(message(from: other, .gossip, membership: [fact(target, .dead)]),
+                             now: .milliseconds(1_100))
+        XCTAssertEqual(instance.member(target)?.status, .dead)
+        let probing = tick(&instance, at: 1_400).sent.filter { $0.kind.isPingRequest || $0.to == target }
+        XCTAssertEqual(probing, [], "no indirect probe of a dead member (only the news of its death goes out)")
+        _ = tick(&instance, at: 2_000)
+        XCTAssertEqual(instance.counters.probesFailed, 0)
+        XCTAssertEqual(instance.localHealth, 0)
+    }
+
+    func testASuspicionOnlyHeardOfNeverTimesOutIntoADeathHere() throws {
+        // Only a node whose own probes failed declares a death (see `startSuspicionTimer`): here member 2 is
+        // suspected by member 3, but answers every probe this node sends (without refuting: it never hears of it).
+        var instance = node(knowing: [2, 3, 4, 5, 6])
+        _ = instance.receive(message(from: peer(3), .gossip, membership: [fact(peer(2), .suspect, accuser: peer(3))]),
+                             now: .milliseconds(500))
+        XCTAssertEqual(instance.member(peer(2))?.status, .suspect)
+        for time in stride(from: 510, through: 60_000, by: 10) {
+            let directives = tick(&instance, at: time)
+            XCTAssertFalse(directives.changes.contains { $0.current == .dead }, "at \(time) ms")
+            for ping in directives.sent where ping.kind.isPing {
+                _ = instance.receive(message(from: ping.to, .ack(sequence: ping.kind.sequence ?? 0)),
+                                     now: .milliseconds(time))
+            }
+        }
+        XCTAssertEqual(instance.counters.probesFailed, 0)
+    }
+
+    // MARK: refutation (SWIM §4.2)
+
+    func testASuspectedNodeRefutesWithAHigherIncarnationAndTheAccuserClearsTheSuspicion() throws {
+        var accuser = node(knowing: [2, 3, 4, 5, 6])
+        let target = try probe(in: tick(&accuser, at: 1_000)).to
+        _ = tick(&accuser, at: 1_400)
+        let reprobe = try probe(in: tick(&accuser, at: 2_000))
+        let sequence = try XCTUnwrap(reprobe.kind.sequence)
+
+        // The suspect hears the accusation on the re-probe: incarnation 1, and the refutation rides on its ack.
+        var suspect = GossipInstance(address: target, generation: 1, configuration: membershipOnly(), randomSeed: 7,
+                                     now: .zero)
+        suspect.addMember(peer(1), generation: 1, now: .zero)
+        let answer = suspect.receive(reprobe.message, now: .milliseconds(2_050))
+        let refutation = message(from: target, incarnation: 1, .ack(sequence: sequence),
+                                 membership: [fact(target, .alive, incarnation: 1)])
+        XCTAssertEqual(answer, [.send(refutation, to: peer(1))])
+        XCTAssertEqual(suspect.incarnation, 1)
+        XCTAssertEqual(suspect.counters.refutations, 1)
+        XCTAssertEqual(suspect.localHealth, 1, "Lifeguard: being suspected counts against local health")
+
+        // The accuser takes the higher incarnation as alive, and its suspicion is gone for good.
+        XCTAssertEqual(accuser.receive(refutation, now: .milliseconds(2_100)).changes, [
+            MemberChange(member: target, generation: 1, incarnation: 1, previous: .suspect, current: .alive),
+        ])
+        XCTAssertEqual(accuser.member(target)?.status, .alive)
+        XCTAssertTrue(accuser.suspicions.isEmpty)
+        XCTAssertNil(firstTime(&accuser, from: 2_110, to: 3_990, where: isDeath(of: target)),
+                     "no death after the old deadline")
+
+        // An accusation at the old incarnation changes nothing, at the suspect or at anyone else.
+        XCTAssertEqual(suspect.receive(message(from: peer(1), .gossip, membership: [fact(target, .suspect,
+                                                                                         accuser: peer(1))]),
+                                       now: .milliseconds(2_200)), [])
+        XCTAssertEqual(suspect.incarnation, 1)
+        XCTAssertEqual(suspect.counters.refutations, 1)
+    }
+
+    func testOlderIncarnationSuspicionsAndDeathsAreIgnored() throws {
+        var instance = node(knowing: [3, 4, 5, 6])
+        instance.addMember(peer(2), generation: 1, incarnation: 3, now: .zero)
+        XCTAssertEqual(instance.receive(message(from: peer(3), .gossip, membership: [
+            fact(peer(2), .suspect, incarnation: 2, accuser: peer(3)),
+            fact(peer(2), .dead, incarnation: 2),
+        ]), now: .milliseconds(500)), [])
+        XCTAssertEqual(instance.member(peer(2))?.status, .alive)
+        XCTAssertEqual(instance.member(peer(2))?.incarnation, 3)
+        // A death of an older incarnation makes the node look for itself: member 2 is its next probe target.
+        XCTAssertEqual(try probe(in: tick(&instance, at: 1_000)).to, peer(2))
+        // A suspicion of the current incarnation does count.
+        XCTAssertEqual(instance.receive(message(from: peer(3), .gossip, membership: [
+            fact(peer(2), .suspect, incarnation: 3, accuser: peer(3)),
+        ]), now: .milliseconds(1_100)).changes, [
+            MemberChange(member: peer(2), generation: 1, incarnation: 3, previous: .alive, current: .suspect),
+        ])
+
+        // The node itself: suspicions of an older incarnation or of its previous process are not refuted.
+        var member = GossipInstance(address: peer(2), generation: 5, configuration: membershipOnly(), randomSeed: 1,
+                                    now: .zero)
+        member.addMember(peer(3), generation: 1, now: .zero)
+        _ = member.receive(message(from: peer(3), toGeneration: 5, .gossip,
+                                   membership: [fact(peer(2), .suspect, generation: 5, accuser: peer(3))]),
+                           now: .zero)
+        XCTAssertEqual(member.incarnation, 1)
+        _ = member.receive(message(from: peer(3), toGeneration: 5, .gossip, membership: [
+            fact(peer(2), .suspect, generation: 5, incarnation: 0, accuser: peer(3)),
+            fact(peer(2), .dead, generation: 4, incarnation: 9),
+        ]), now: .zero)
+        XCTAssertEqual(member.incarnation, 1)
+        XCTAssertEqual(member.counters.refutations, 1)
+        // A death of its current incarnation is refuted too (SWIM: only a higher incarnation overrides it).
+        _ = member.receive(message(from: peer(3), toGeneration: 5, .gossip,
+                                   membership: [fact(peer(2), .dead, generation: 5, incarnation: 1)]), now: .zero)
+        XCTAssertEqual(member.incarnation, 2)
+    }
+
+    // MARK: Lifeguard local health (§IV.A)
+
+    func testLocalHealthRisesWithFailedProbesFallsWithAcksAndStretchesTheProbeTimeout() throws {
+        // A 100 ms probe timeout, so that the stretch (timeout × (health + 1), at most 80 % of the period) shows.
+        let configuration = membershipOnly { $0.probeTimeout = .milliseconds(100) }
+        var instance = node(knowing: [2, 3, 4, 5, 6], configuration: configuration)
+        var start = 1_000
+        /// Starts the probe at `start`, checks when its indirect phase begins, and returns target and helpers.
+        func probeAndWaitForIndirect(expectedTimeout: Int) throws -> (Sent, [PeerAddress]) {
+            let ping = try probe(in: tick(&instance, at: start))
+            XCTAssertEqual(tick(&instance, at: start + expectedTimeout - 1).sent.filter(\.kind.isPingRequest), [],
+                           "health \(instance.localHealth)")
+            let helpers = tick(&instance, at: start + expectedTimeout).sent.filter(\.kind.isPingRequest).map(\.to)
+            XCTAssertEqual(helpers.count, 3, "health \(instance.localHealth): indirect at \(expectedTimeout) ms")
+            return (ping, helpers)
+        }
+
+        // Healthy: 100 ms. The probe fails and no helper sent a nack: +1 for the failure, +1 for the missing nacks
+        // (the fault may be this node's own).
+        _ = try probeAndWaitForIndirect(expectedTimeout: 100)
+        start += 1_000
+        _ = tick(&instance, at: start - 1)
+        XCTAssertEqual(instance.localHealth, 0)
+        // Health 2 once this tick fails the probe: the next probe (the accusation) waits 300 ms.
+        let (ping, helpers) = try probeAndWaitForIndirect(expectedTimeout: 300)
+        XCTAssertEqual(instance.localHealth, 2)
+        // Every helper answers with a nack: the network works here, only the failure counts (+1).
+        for helper in helpers {
+            _ = instance.receive(message(from: helper, .nack(sequence: try XCTUnwrap(ping.kind.sequence))),
+                                 now: .milliseconds(start + 350))
+        }
+        start += 1_000
+        let (retry, _) = try probeAndWaitForIndirect(expectedTimeout: 400)
+        XCTAssertEqual(instance.localHealth, 3)
+        // An ack lowers it by one.
+        _ = instance.receive(message(from: retry.to, .ack(sequence: try XCTUnwrap(retry.kind.sequence))),
+                             now: .milliseconds(start + 450))
+        XCTAssertEqual(instance.localHealth, 2)
+        // Failures without nacks drive it to its maximum, S − 1 = 7, where the timeout is capped at 80 % of the
+        // period.
+        for _ in 0..<4 {
+            start += 1_000
+            _ = tick(&instance, at: start)
+            _ = tick(&instance, at: start + 800)
+        }
+        XCTAssertEqual(instance.localHealth, 7)
+        start += 1_000
+        _ = try probeAndWaitForIndirect(expectedTimeout: 800)
+        XCTAssertEqual(instance.localHealth, 7)
+    }
+
+    func testNacksFromHelpersAreIndependentConfirmations() throws {
+        let configuration = membershipOnly { $0.falseSuspicionTolerance = 1 }
+        var instance = node(knowing: Array(2...9), configuration: configuration)
+        let ping = try probe(in: tick(&instance, at: 1_000))
+        let helpers = tick(&instance, at: 1_400).sent.filter(\.kind.isPingRequest).map(\.to)
+        XCTAssertEqual(helpers.count, 3)
+        for helper in helpers.prefix(2) {
+            _ = instance.receive(message(from: helper, .nack(sequence: 1)), now: .milliseconds(1_700))
+        }
+        _ = tick(&instance, at: 2_000)
+        // The failed retry and two nackers: three confirmations, K = 3, so the shortest timeout, Min = 0.67.
+        let death = try XCTUnwrap(firstTime(&instance, from: 2_010, to: 10_000, where: isDeath(of: ping.to)))
+        XCTAssertEqual(death, 2.67, accuracy: 0.0101)
+        XCTAssertGreaterThanOrEqual(death, 2.67 - 1e-9)
+    }
+}
