@@ -334,8 +334,14 @@ struct FlowUpdatingState: Sendable {
                           acceptsLeader: (PeerAddress, UInt16) -> Bool) -> Outcome {
         if payload.epoch > epoch { restart(epoch: payload.epoch) }
         guard payload.epoch == epoch else { return .ignored(reply: isRequest ? self.payload(onLinkAt: position) : nil) }
-        let sameLeader = mergeLeader(payload.leader, age: payload.leaderAge, acceptsLeader: acceptsLeader)
-        extrema.merge(payload.extrema, maximumAge: maximumAge)
+        // Ages travel one period older than they were sent: every node ages its copies once a period, each at its
+        // own moment, so a copy taken as is could undo the receiver's last ageing, and two nodes exchanging every
+        // period would keep a dead node's claim young between them for ever.
+        let (leaderAge, overflow) = payload.leaderAge.addingReportingOverflow(1)
+        let sameLeader = mergeLeader(payload.leader, age: overflow ? .max : leaderAge, acceptsLeader: acceptsLeader)
+        var incoming = payload.extrema
+        incoming.age(maximumAge: maximumAge)
+        extrema.merge(incoming, maximumAge: maximumAge)
         let isWriter = links[position].isWriter
         let used = isWriter
             ? writerReceives(payload, onLinkAt: position, isRequest: isRequest, sameLeader: sameLeader)
