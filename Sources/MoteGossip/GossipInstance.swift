@@ -663,7 +663,7 @@ extension GossipInstance {
     /// relayed paths of four datagrams) fails with p = (1 − d)² · (1 − (1 − l)⁴)^k, and n periods of re-probes all
     /// fail with pⁿ. This node measures f, the share of its successful probes whose first ping went unanswered,
     /// which is 1 − d / (1 − p); l is found from f by bisection. At 10 % loss p ≈ 1.5e-3 (two probes), at 30 %
-    /// p ≈ 0.1 (five).
+    /// p ≈ 0.11 (six: 5.3 rounded up).
     var reprobePeriods: Double {
         let measured = Swift.min(Swift.max(directProbeLoss, 0), 0.99)
         guard measured > 0 else { return 0 }
