@@ -131,7 +131,9 @@ public enum HumanUnits {
             return significant(value / factor) + " " + symbol
         }
         guard let last = prefixes.last else { return significant(value) }
-        return magnitude == 0 ? "0 \(prefixes.first?.1 ?? last.1)" : significant(value / last.2) + " " + last.1
+        // Zero in the unprefixed unit (`0 J`, not `0 MJ`).
+        let unit = prefixes.first { $0.2 == 1 }?.1 ?? prefixes.first?.1 ?? last.1
+        return magnitude == 0 ? "0 \(unit)" : significant(value / last.2) + " " + last.1
     }
 
     /// Four (or `digits`) significant digits, never in exponent form: 0.1234, 1.234, 12.34, 123.4, 1234.

@@ -73,13 +73,17 @@ public enum DutyCycleSetup {
     /// its CPU and other components stay; a sensor the profile describes keeps its figures, one it does not gets
     /// its driver's datasheet figures (`SensorDefaults`); each sensor has one task, `sense.DEVICE`, with the
     /// profile's period bounds for it (or 1 s to 1 h) unless `minimumPeriod`/`maximumPeriod` say otherwise; a
-    /// sensor with a power line rests off. The profile's tasks for sensors that are absent go, and so do its
-    /// network tasks: this runner has no network transport to run a round with.
+    /// sensor with a power line rests off. The profile's sensors that are absent go with their tasks (the ledger
+    /// accounts for the parts the node has, not for a sleeping chip that is not on its bus), and so do its network
+    /// tasks: the duty-cycle runner has no network transport to run a round with, and the gossip node accounts for
+    /// its traffic from its socket's bytes instead.
     public static func model(profile: PowerModel, sensors: [(device: String, driver: String)],
                              powerLines: [String: PowerLine], minimumPeriod: Duration? = nil,
                              maximumPeriod: Duration? = nil) throws(SetupError) -> PowerModel
     {
         var model = profile
+        let present = Set(sensors.map(\.device))
+        model.components.removeAll { $0.kind == .sensor && !present.contains($0.name) }
         var tasks: [SamplingNeed] = []
         for (device, driver) in sensors {
             let gated = powerLines[device] != nil

@@ -92,6 +92,7 @@ public final class ScheduleRunner {
     private let clock: () -> Duration
     private let batteryVolts: Double
     private let store: LedgerStore?
+    private let storeLock: LedgerLock?
     private let earlierSessions: LedgerSnapshot
     private let recordsProcessCPUTime: Bool
     private let onReading: (SampledReading) -> Void
@@ -110,7 +111,8 @@ public final class ScheduleRunner {
     /// Prepares a runner; `start()` requests the lines and runs the first wake-up.
     ///
     /// `ledger` starts this session (its model names the scheduler's components); `store`, when given, is where
-    /// the ledger is saved, and the snapshot it holds now is loaded so that the saved totals keep growing.
+    /// the ledger is saved: the runner holds its lock while it lives (another process keeping a ledger there is
+    /// refused), and the snapshot it holds now is loaded so that the saved totals keep growing.
     public init(board: any Board, scheduler: DutyCycleScheduler, sensors: [ScheduledSensor],
                 clock: @escaping () -> Duration, ledger: EnergyLedger, batteryVolts: Double,
                 store: LedgerStore? = nil, recordsProcessCPUTime: Bool = false,
@@ -127,6 +129,7 @@ public final class ScheduleRunner {
         self.onReading = onReading
         self.onNetworkRound = onNetworkRound
         do throws(LedgerStoreError) {
+            self.storeLock = try store?.lock()
             self.earlierSessions = try store?.load() ?? .empty
         } catch {
             throw .store(error)

@@ -27,7 +27,7 @@ struct BenchEnergy: ParsableCommand {
             throw Failure("bench: \(error)", code: Failure.software)
         }
         if format == .table {
-            print(["SCENARIO".padding(56), "BUDGET", "ACHIEVED", "OF BUDGET", "MAX REPORT", "WAKE/H", "MIN/H",
+            print(["SCENARIO".padding(56), "BUDGET", "ACHIEVED", "OF BUDGET", "MAX 6 H", "WAKE/H", "MIN/H",
                    "RATIO", "ALONE/H", "PERIOD", "WALL"].joined(separator: "  "))
         }
         for var scenario in scenarios {
@@ -41,18 +41,18 @@ struct BenchEnergy: ParsableCommand {
             if format == .json {
                 print(String(
                     format: "{\"scenario\":\"%@\",\"budget_amperes\":%.4e,\"predicted_amperes\":%.4e,"
-                        + "\"achieved_amperes\":%.4e,\"fraction_of_budget\":%.4f,\"highest_report_amperes\":%.4e,"
+                        + "\"achieved_amperes\":%.4e,\"fraction_of_budget\":%.4f,\"highest_6h_average_amperes\":%.4e,"
                         + "\"wake_ups_per_hour\":%.2f,\"minimum_wake_ups_per_hour\":%.2f,"
                         + "\"uncoalesced_wake_ups_per_hour\":%.2f,\"shortest_period_seconds\":%.3f,"
                         + "\"violations\":%d,\"wall_seconds\":%.2f}",
                     result.name, result.budget, result.predicted, result.achieved, result.fractionOfBudget,
-                    result.highestReport, result.wakeUpsPerHour, result.minimumWakeUpsPerHour,
+                    result.highestWindowAverage, result.wakeUpsPerHour, result.minimumWakeUpsPerHour,
                     result.uncoalescedWakeUpsPerHour, period, result.violations.count, wallSeconds))
             } else {
                 print([result.name.padding(56), HumanUnits.current(result.budget).padding(6),
                        HumanUnits.current(result.achieved).padding(8),
                        String(format: "%8.2f %%", result.fractionOfBudget * 100),
-                       String(format: "%9.1f %%", result.highestReport / result.budget * 100),
+                       String(format: "%6.1f %%", result.highestWindowAverage / result.budget * 100),
                        String(format: "%6.0f", result.wakeUpsPerHour),
                        String(format: "%5.0f", result.minimumWakeUpsPerHour),
                        String(format: "%5.3f", result.wakeUpRatio),

@@ -29,18 +29,14 @@ struct DutyCycleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Lifetime to reach: ms, s, min, h, d or y (e.g. 365d).", valueName: "duration"))
     var lifetime: String?
 
-    @Option(help: ArgumentHelp("Board profile: \(BoardProfiles.names.joined(separator: ", ")) "
-        + "(default \(BoardProfiles.defaultName)).", valueName: "name"))
-    var profile: String?
+    @OptionGroup var powerModel: PowerModelOptions
 
     @Option(name: .customLong("power-line"), help: ArgumentHelp(
         "A GPIO line switching the sensors' supply, CHIP:LINE (offset or name), or one sensor's, "
             + "DEVICE=CHIP:LINE; repeat for several.", valueName: "[device=]chip:line"))
     var powerLines: [String] = []
 
-    @Option(help: ArgumentHelp("Where the energy ledger is kept (default $MOTE_STATE_DIR, or /var/lib/mote).",
-                               valueName: "dir"))
-    var stateDir: String?
+    @OptionGroup var stateDirectory: StateDirectoryOptions
 
     @Option(help: ArgumentHelp("The shortest period of a sensor's sampling (default: the profile's, or 1s).",
                                valueName: "duration"))
@@ -59,10 +55,10 @@ struct DutyCycleOptions: ParsableArguments {
     /// hardware.
     func validate(simulate: Bool) throws {
         let budget = [battery, voltage, lifetime].compactMap { $0 }
-        let rest: [Any?] = [profile, stateDir, minPeriod, maxPeriod, powerLines.isEmpty ? nil : powerLines,
-                            virtualTime ? true : nil]
+        let rest: [Any?] = [powerModel.profile, powerModel.config, stateDirectory.stateDir, minPeriod, maxPeriod,
+                            powerLines.isEmpty ? nil : powerLines, virtualTime ? true : nil]
         if !dutyCycle, !budget.isEmpty || rest.contains(where: { $0 != nil }) {
-            throw ValidationError("--battery, --voltage, --lifetime, --profile, --power-line, --state-dir, "
+            throw ValidationError("--battery, --voltage, --lifetime, --profile, --config, --power-line, --state-dir, "
                 + "--min-period, --max-period and --virtual-time go with --duty-cycle")
         }
         if !budget.isEmpty, budget.count != 3 {
@@ -111,7 +107,7 @@ extension Read {
         let lines = try setup { () throws(SetupError) in
             try PowerLineSpecification.assign(specifications, to: sensors.map(\.device))
         }
-        let (profileModel, overrides) = try loadModel(profile: options.profile, config: nil)
+        let (profileModel, overrides) = try options.powerModel.load()
         let model = try setup { () throws(SetupError) in
             try DutyCycleSetup.model(profile: profileModel, sensors: drivers, powerLines: lines,
                                      minimumPeriod: options.minPeriod?.duration,
@@ -142,8 +138,7 @@ extension Read {
                 model: model, powerLines: lines, budget: budget, chargesCPUWakeUps: simulated)
             return try DutyCycleScheduler(configuration, plannedPeriods: periods)
         }
-        let store = LedgerStore(directory: options.stateDir ?? ProcessInfo.processInfo.environment["MOTE_STATE_DIR"]
-            ?? "/var/lib/mote")
+        let store = options.stateDirectory.store
         let output = ReadingOutput(
             format: format, watch: false, derived: derived, altitude: altitude, seaLevelPressure: seaLevelPressure,
             temperatureUnit: temperatureUnit, pressureUnit: pressureUnit,
@@ -222,12 +217,7 @@ private func running<T>(_ body: () throws(ScheduleRunnerError) -> T) throws -> T
         switch error {
         case .hardware(let hardware): throw Failure(hardware)
         case .ledger, .unknownDevice: throw Failure(error.description, code: Failure.software)
-        case .store(let store):
-            switch store {
-            case .corrupt: throw Failure(error.description, code: Failure.malformedInput)
-            case .io(_, _, let number):
-                throw Failure(error.description, code: number == EACCES ? Failure.permission : Failure.ioError)
-            }
+        case .store(let store): throw Failure(store)
         }
     }
 }

@@ -35,12 +35,7 @@ extension Energy {
         @Option(help: ArgumentHelp("Lifetime to reach: ms, s, min, h, d or y (e.g. 365d).", valueName: "duration"))
         var lifetime: String
 
-        @Option(help: ArgumentHelp("Board profile: \(BoardProfiles.names.joined(separator: ", ")).",
-                                   valueName: "name"))
-        var profile: String?
-
-        @Option(help: ArgumentHelp("A TOML file overriding the profile's figures and tasks.", valueName: "file"))
-        var config: String?
+        @OptionGroup var powerModel: PowerModelOptions
 
         @Option(help: ArgumentHelp(
             "Fraction of the rated capacity the node can use (default \(Battery.defaultUsableFraction)).",
@@ -59,7 +54,7 @@ extension Energy {
             let capacity = try quantity(.capacity, battery, option: "--battery")
             let volts = try quantity(.voltage, voltage, option: "--voltage")
             let life = try Duration.seconds(quantity(.duration, lifetime, option: "--lifetime"))
-            let (model, overrides) = try loadModel(profile: profile, config: config)
+            let (model, overrides) = try powerModel.load()
             let pack = Battery(
                 capacityAmpereHours: capacity, nominalVolts: volts,
                 usableFraction: usableFraction ?? overrides.usableFraction ?? Battery.defaultUsableFraction,
@@ -81,25 +76,18 @@ extension Energy {
                 A damaged ledger is reported and left as it is.
                 """)
 
-        @Option(help: ArgumentHelp("The node's state directory (default $MOTE_STATE_DIR, or /var/lib/mote).",
-                                   valueName: "dir"))
-        var stateDir: String?
+        @OptionGroup var stateDirectory: StateDirectoryOptions
 
         @Option(help: "Output format: table or json.")
         var format: Format = .table
 
         func run() throws {
-            let directory = stateDir ?? ProcessInfo.processInfo.environment["MOTE_STATE_DIR"] ?? "/var/lib/mote"
-            let store = LedgerStore(directory: directory)
+            let store = stateDirectory.store
             let loaded: LedgerSnapshot?
             do {
                 loaded = try store.load()
             } catch {
-                switch error {
-                case .corrupt: throw Failure(error.description, code: Failure.malformedInput)
-                case .io(_, _, let number):
-                    throw Failure(error.description, code: number == EACCES ? Failure.permission : Failure.ioError)
-                }
+                throw Failure(error)
             }
             guard let snapshot = loaded else {
                 throw Failure("\(store.path): no energy ledger yet (the node writes it while it runs)",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MoteEnergy
 import MoteGossip
 import MoteHAL
 import MoteNode
@@ -22,7 +23,10 @@ extension Node {
                 file holds one base64 32-byte key per line, the first used to seal, all accepted to open, and must \
                 be readable by its owner only (chmod 600). `mote node keygen` makes a key. One report is printed \
                 per protocol period (a JSON object per line with --json) and written to the status file, which \
-                `mote node status` reads.
+                `mote node status` reads. The node keeps the energy ledger in --state-dir, saved every period and \
+                when it stops: the kernel's CPU time for the process, the bytes its socket sent and received (with \
+                their UDP/IP headers) at the --profile's radio bit rate, and each sensor conversion; `mote energy \
+                report` shows it.
                 """)
 
         @Option(help: ArgumentHelp("The UDP address to listen on.", valueName: "addr:port"))
@@ -68,6 +72,10 @@ extension Node {
         @Flag(help: "Print one JSON object per report instead of the table.")
         var json = false
 
+        @OptionGroup var powerModel: PowerModelOptions
+
+        @OptionGroup var stateDirectory: StateDirectoryOptions
+
         func validate() throws {
             if period.duration <= .zero { throw ValidationError("--period must be positive") }
             if sampleInterval.duration <= .zero { throw ValidationError("--sample-interval must be positive") }
@@ -94,13 +102,15 @@ extension Node {
             }
             let keyring = try node { () throws(NodeError) in try KeyFile.load(path: keyFile) }
             _ = try board.board() // the board's own errors, with their exit codes, before anything starts
+            let (profile, _) = try powerModel.load()
             let options = GossipNodeOptions(
                 listen: listenAddress, advertise: advertised, seeds: seedAddresses, cluster: cluster,
                 keyring: keyring, configuration: .scaled(toPeriod: period.duration),
                 sampleInterval: sampleInterval.duration,
                 statusFile: statusFile ?? StatusFile.defaultPath(port: listenAddress.peer.port,
                                                                  environment: ProcessInfo.processInfo.environment),
-                stopAfterRounds: rounds)
+                stopAfterRounds: rounds,
+                energy: NodeEnergyOptions(profile: profile, store: stateDirectory.store))
             let board = self.board
             let bus = self.bus
             let output = NodeOutput(json: json)
@@ -127,6 +137,7 @@ extension Node {
             }
             running.waitUntilClosed()
             signals.forEach { $0.cancel() }
+            if let failure = running.ledgerFailure { throw Failure(failure) }
         }
     }
 
@@ -228,6 +239,8 @@ extension Failure {
         case .keyFileUnreadable: return permission
         case .keyFileMalformed: return malformedInput
         case .noSensors: return unavailable
+        case .energyLedger(let store): return Failure(store).code
+        case .energyModel: return infeasible
         }
     }
 }

@@ -114,7 +114,7 @@ final class GossipClusterTests: MoteProcessTestCase {
                 "node", "--listen", "127.0.0.1:\(node.port)", "--join", "127.0.0.1:\(seed)",
                 "--key-file", keyFile, "--cluster", "cluster-test", "--simulate", scenario,
                 "--period", "200ms", "--sample-interval", "1s", "--json",
-                "--status-file", directory + "/status-\(index).json",
+                "--status-file", directory + "/status-\(index).json", "--state-dir", directory + "/state-\(index)",
             ])
         }
         let addresses = ports.map { "127.0.0.1:\($0)" }

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `mote node`: bad input exits with one line and its own code; one node runs, reports and leaves a status.
-final class NodeCommandTests: MoteProcessTestCase {
+extension MoteProcessTestCase {
     /// A directory with a private key file in it.
     func keyDirectory() throws -> (directory: String, keyFile: String) {
         let directory = try temporaryDirectory()
@@ -17,7 +17,9 @@ final class NodeCommandTests: MoteProcessTestCase {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
         return (directory, keyFile)
     }
+}
 
+final class NodeCommandTests: MoteProcessTestCase {
     func testKeygenPrintsA32ByteKey() throws {
         let run = try mote(["node", "keygen"])
         XCTAssertEqual(run.status, 0)
@@ -50,10 +52,11 @@ final class NodeCommandTests: MoteProcessTestCase {
     }
 
     func testAPortInUseIsBusy() throws {
-        let (_, keyFile) = try keyDirectory()
+        let (directory, keyFile) = try keyDirectory()
         let socket = try BoundUDPSocket()
         defer { socket.close() }
-        try assertFails(["node", "--simulate", "--key-file", keyFile, "--listen", "127.0.0.1:\(socket.port)"],
+        try assertFails(["node", "--simulate", "--key-file", keyFile, "--listen", "127.0.0.1:\(socket.port)",
+                         "--state-dir", directory + "/state"],
                         code: 75, saying: "127.0.0.1:\(socket.port) is already in use")
     }
 
@@ -68,7 +71,8 @@ final class NodeCommandTests: MoteProcessTestCase {
         let port = try BoundUDPSocket.freePort()
         let status = directory + "/status.json"
         let run = try mote(["node", "--simulate", "--key-file", keyFile, "--listen", "127.0.0.1:\(port)",
-                            "--period", "100ms", "--rounds", "3", "--json", "--status-file", status])
+                            "--period", "100ms", "--rounds", "3", "--json", "--status-file", status,
+                            "--state-dir", directory + "/state"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let lines = run.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 3, run.stdout)

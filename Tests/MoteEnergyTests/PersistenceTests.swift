@@ -112,6 +112,21 @@ final class PersistenceTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: store.path), bytes, "untouched")
     }
 
+    func testOneProcessAtATimeHoldsAStateDirectory() throws {
+        let directory = try temporaryDirectory() + "/state"
+        let store = LedgerStore(directory: directory)
+        var held: LedgerLock? = try store.lock()
+        XCTAssertNotNil(held)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: store.lockPath), "the directory was created for it")
+        // A second claim (another open file description, as another process's would be) is refused while held.
+        XCTAssertThrowsError(try LedgerStore(directory: directory).lock()) { error in
+            XCTAssertEqual(error as? LedgerStoreError, .locked(path: directory))
+            XCTAssertTrue("\(error)".contains("give each node its own --state-dir"), "\(error)")
+        }
+        held = nil
+        XCTAssertNoThrow(try store.lock(), "released with its holder")
+    }
+
     func testTotalsOnlyGrowAcrossSavesAndRestarts() throws {
         let store = LedgerStore(directory: try temporaryDirectory())
         var previous = LedgerSnapshot.empty

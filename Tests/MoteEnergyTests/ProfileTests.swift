@@ -205,6 +205,8 @@ final class UnitTests: XCTestCase {
         XCTAssertEqual(HumanUnits.charge(ampereHours: 3_140), "3140 Ah")
         XCTAssertEqual(HumanUnits.charge(coulombs: 159.2e-6), "159.2 µC")
         XCTAssertEqual(HumanUnits.energy(joules: 1_234), "1.234 kJ")
+        XCTAssertEqual(HumanUnits.energy(joules: 0), "0 J", "zero in the unprefixed unit, not 0 MJ")
+        XCTAssertEqual(HumanUnits.charge(ampereHours: 0), "0 Ah")
         XCTAssertEqual(HumanUnits.duration(.seconds(365 * 86_400)), "365 d")
         XCTAssertEqual(HumanUnits.duration(.milliseconds(5_760)), "5.76 s")
         XCTAssertEqual(HumanUnits.duration(.seconds(3_600)), "60 min")

@@ -45,8 +45,9 @@ public enum DutyCycleBenchmark {
         public var predicted: Double
         /// The achieved average battery current over the whole span (A).
         public var achieved: Double
-        /// The highest average of one consumption report (A): how far over a step change pushed it, briefly.
-        public var highestReport: Double
+        /// The highest average current of one 6-hour window, the windows laid end to end from the start (A): how
+        /// far over a step change pushed the draw before the controller caught it, averaged as a day's quarter.
+        public var highestWindowAverage: Double
         /// Wake-ups per hour.
         public var wakeUpsPerHour: Double
         /// The fewest wake-ups per hour these runs needed.
@@ -125,7 +126,7 @@ public enum DutyCycleBenchmark {
         return Result(
             name: scenario.name, budget: plan.budgetAmperes, predicted: plan.averageCurrentAmperes,
             achieved: figures.averageCurrent,
-            highestReport: simulation.reports.map(\.measuredAverageCurrent).max() ?? 0,
+            highestWindowAverage: simulation.windowAverages.max() ?? 0,
             wakeUpsPerHour: figures.wakeUpsPerHour, minimumWakeUpsPerHour: figures.minimumWakeUpsPerHour,
             uncoalescedWakeUpsPerHour: Double(figures.uncoalescedWakeUps) / hours,
             finalPeriods: simulation.scheduler.periods.values.sorted(), violations: simulation.violations,

@@ -85,6 +85,11 @@ public struct DutyCycleSimulation {
     public private(set) var violations: [String] = []
     /// Every consumption report, in order.
     public private(set) var reports: [Report] = []
+    /// The length of the fixed windows `windowAverages` measures, counted from the start: how a reader of the
+    /// ledger would judge the node, whatever its controller's report interval.
+    public let window: Duration
+    /// The average current of every complete window so far (A), in order.
+    public private(set) var windowAverages: [Double] = []
     /// Called for every directive before it is checked, with the time: lets a test watch the stream.
     public var observer: ((Duration, SchedulerDirective) -> Void)?
 
@@ -94,6 +99,7 @@ public struct DutyCycleSimulation {
     private let states: [PowerState] = [.off, .sleep, .idle, .active, .measuring, .transmit, .receive, .boot]
     private var start: Duration = .zero
     private var lastReport: (time: Duration, charge: Double) = (.zero, 0)
+    private var windowStart: (time: Duration, charge: Double) = (.zero, 0)
     private var pending: [SchedulerDirective] = []
     private var started = false
     private var railsOn: Set<PowerLine> = []
@@ -114,10 +120,12 @@ public struct DutyCycleSimulation {
     private let cpu: String
     private let cpuRestingState: PowerState
 
-    /// Creates a simulation of `scheduler` drawing `currents`, with `changes` applied at their times.
+    /// Creates a simulation of `scheduler` drawing `currents`, with `changes` applied at their times, averaging
+    /// the current over consecutive windows of `window` (6 h by default).
     public init(scheduler: DutyCycleScheduler, currents: [String: [PowerState: Double]],
-                changes: [CurrentChange] = []) {
+                changes: [CurrentChange] = [], window: Duration = .seconds(6 * 3600)) {
         self.scheduler = scheduler
+        self.window = window
         self.currents = currents
         self.initialCurrents = currents
         self.changes = changes.sorted { $0.at < $1.at }
@@ -148,6 +156,7 @@ public struct DutyCycleSimulation {
             started = true
             start = now
             lastReport = (now, 0)
+            windowStart = (now, 0)
             pending = scheduler.onStart(now: now)
         }
         while true {
@@ -382,12 +391,20 @@ public struct DutyCycleSimulation {
 
     private var totalCharge: Double { meters.charges.reduce(0, +) }
 
-    /// Moves the clock to `time`, applying current changes on the way.
+    /// Moves the clock to `time`, applying current changes and closing windows on the way.
     private mutating func advance(to time: Duration) {
-        while let change = changes.first, change.at <= time {
-            changes.removeFirst()
-            now = max(now, change.at)
+        while true {
+            let boundary = window > .zero ? windowStart.time + window : nil
+            guard let next = [boundary, changes.first?.at].compactMap({ $0 }).min(), next <= time else { break }
+            now = max(now, next)
             settle()
+            if next == boundary {
+                let charge = totalCharge
+                windowAverages.append((charge - windowStart.charge) / seconds(window))
+                windowStart = (now, charge)
+                continue
+            }
+            let change = changes.removeFirst()
             let amperes = (initialCurrents[change.component]?[change.state] ?? 0) * change.factor
             currents[change.component, default: [:]][change.state] = amperes
             if let index = meterIndex[change.component] {

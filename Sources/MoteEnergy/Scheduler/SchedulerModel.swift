@@ -63,9 +63,12 @@ extension DutyCycleScheduler.Configuration {
 
 extension BudgetController {
     /// A controller for a plan: its budget, with the plan's resting floor, less 10 %, as the fixed current (an
-    /// under-estimate, as the controller's stability needs).
+    /// under-estimate, as the controller's stability needs), and the floor itself as what the margin is measured
+    /// from.
     public init(plan: EnergyPlan) {
-        self.init(budget: plan.budgetAmperes, fixedCurrent: 0.9 * min(plan.floorAmperes, plan.budgetAmperes))
+        let floor = min(plan.floorAmperes, plan.budgetAmperes)
+        self.init(budget: plan.budgetAmperes, fixedCurrent: 0.9 * floor,
+                  floorCurrent: floor < plan.budgetAmperes ? floor : 0.9 * floor)
     }
 }
 

@@ -10,6 +10,8 @@ public enum LedgerStoreError: Error, Equatable, Sendable, CustomStringConvertibl
     case corrupt(path: String, LedgerFormatError)
     /// A system call failed: which, on what, and errno's meaning.
     case io(operation: String, path: String, errno: Int32)
+    /// Another process holds the directory's lock: it keeps its own ledger there.
+    case locked(path: String)
 
     /// One line for the user, saying what to do.
     public var description: String {
@@ -18,8 +20,14 @@ public enum LedgerStoreError: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(path): corrupt energy ledger, \(reason); left as it is (move it aside to start a new one)"
         case .io(let operation, let path, let errno):
             let meaning = String(cString: strerror(errno))
-            let hint = errno == EACCES || errno == EPERM ? " (the node's state directory must be writable by you)" : ""
+            let reading = operation == "read" || (operation == "open" && path.hasSuffix("/ledger.json"))
+            let hint = errno != EACCES && errno != EPERM ? ""
+                : reading ? " (the ledger must be readable by you)"
+                : " (the state directory must be writable by you: give another with --state-dir or MOTE_STATE_DIR)"
             return "\(operation) \(path): \(meaning.lowercased())\(hint)"
+        case .locked(let path):
+            return "\(path) is held by another mote process keeping its energy ledger there (give each node its "
+                + "own --state-dir)"
         }
     }
 }
@@ -43,6 +51,29 @@ public struct LedgerStore: Sendable {
     public var path: String { directory + "/ledger.json" }
     /// `DIRECTORY/ledger.json.tmp`: where a save writes before the rename.
     public var temporaryPath: String { path + ".tmp" }
+    /// `DIRECTORY/ledger.lock`: the file a running node holds locked.
+    public var lockPath: String { directory + "/ledger.lock" }
+
+    /// Claims the directory for this process until the returned lock is released, creating the directory if
+    /// missing.
+    ///
+    /// Two processes saving into one directory would each write what it loaded plus its own session, and the last
+    /// to save would erase the other's totals; so a shell that keeps a ledger takes this lock first
+    /// (`flock(LOCK_EX | LOCK_NB)` on `ledger.lock`, released by the kernel when the process ends, however it
+    /// ends). Throws `.locked` when another process holds it.
+    public func lock() throws(LedgerStoreError) -> LedgerLock {
+        try makeDirectory()
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .io(operation: "create", path: lockPath, errno: errno) }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let number = errno
+            if number == EINTR { continue }
+            close(descriptor)
+            if number == EWOULDBLOCK { throw .locked(path: directory) }
+            throw .io(operation: "lock", path: lockPath, errno: number)
+        }
+        return LedgerLock(descriptor: descriptor)
+    }
 
     /// The saved snapshot, or nil when there is none yet.
     public func load() throws(LedgerStoreError) -> LedgerSnapshot? {
@@ -72,15 +103,19 @@ public struct LedgerStore: Sendable {
 
     /// Replaces the saved snapshot with `snapshot`, atomically and durably.
     public func save(_ snapshot: LedgerSnapshot) throws(LedgerStoreError) {
-        if mkdir(directory, 0o755) != 0, errno != EEXIST {
-            throw .io(operation: "mkdir", path: directory, errno: errno)
-        }
+        try makeDirectory()
         try writeDurably(snapshot.encoded(), to: temporaryPath)
         guard rename(temporaryPath, path) == 0 else { throw .io(operation: "rename", path: path, errno: errno) }
         let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directoryDescriptor >= 0 else { throw .io(operation: "open", path: directory, errno: errno) }
         defer { close(directoryDescriptor) }
         guard fsync(directoryDescriptor) == 0 else { throw .io(operation: "fsync", path: directory, errno: errno) }
+    }
+
+    private func makeDirectory() throws(LedgerStoreError) {
+        if mkdir(directory, 0o755) != 0, errno != EEXIST {
+            throw .io(operation: "mkdir", path: directory, errno: errno)
+        }
     }
 
     /// Writes all of `bytes` to a fresh `path` and fsyncs it.
@@ -100,5 +135,18 @@ public struct LedgerStore: Sendable {
             offset += written
         }
         guard fsync(descriptor) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
+    }
+}
+
+/// A state directory claimed by `LedgerStore.lock()`: held until released or the process ends.
+public final class LedgerLock: Sendable {
+    private let descriptor: Int32
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(descriptor)
     }
 }

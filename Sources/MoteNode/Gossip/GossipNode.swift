@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MoteEnergy
 import MoteGossip
 import NIOCore
 import NIOPosix
@@ -25,11 +26,13 @@ public struct GossipNodeOptions: Sendable {
     public var statusFile: String?
     /// How many reports to make before closing; nil to run until closed.
     public var stopAfterRounds: Int?
+    /// Where and how to keep the energy ledger; nil for none.
+    public var energy: NodeEnergyOptions?
 
     /// Options with every field given.
     public init(listen: NodeAddress, advertise: NodeAddress, seeds: [NodeAddress], cluster: String,
                 keyring: ClusterKeyring, configuration: GossipConfiguration, sampleInterval: Duration,
-                statusFile: String?, stopAfterRounds: Int? = nil) {
+                statusFile: String?, stopAfterRounds: Int? = nil, energy: NodeEnergyOptions? = nil) {
         self.listen = listen
         self.advertise = advertise
         self.seeds = seeds
@@ -39,6 +42,7 @@ public struct GossipNodeOptions: Sendable {
         self.sampleInterval = sampleInterval
         self.statusFile = statusFile
         self.stopAfterRounds = stopAfterRounds
+        self.energy = energy
     }
 }
 
@@ -60,19 +64,30 @@ public enum GossipNodeEvent: Sendable {
 /// `nextWakeUp` comes (`tick`), hands it the sensors' readings (`setReadings`), and carries out the directives it
 /// returns: `send` becomes a sealed datagram, `memberChanged` an event. Sensors are read on a second event loop of
 /// their own, so a slow conversion never delays a probe.
+///
+/// With `GossipNodeOptions.energy`, it also keeps the energy ledger (`NodeEnergyAccount`): each sampling round's
+/// conversions, and at every report the kernel's CPU time for the process and the socket's bytes since the last
+/// one (the report's wire counters plus each datagram's UDP/IP header), saved atomically then and when the node
+/// closes.
 public final class GossipNode: Sendable {
     private let channel: any Channel
     private let group: MultiThreadedEventLoopGroup
     private let samplingGroup: MultiThreadedEventLoopGroup
+    private let ledgerOutcome: NodeLedgerOutcome
 
     /// The address the socket is bound to.
     public var boundAddress: SocketAddress? { channel.localAddress }
 
+    /// Why the energy ledger could not be saved when the node closed, or nil (saved, or kept by no ledger). Read it
+    /// after `waitUntilClosed`.
+    public var ledgerFailure: LedgerStoreError? { ledgerOutcome.finalFailure }
+
     private init(channel: any Channel, group: MultiThreadedEventLoopGroup,
-                 samplingGroup: MultiThreadedEventLoopGroup) {
+                 samplingGroup: MultiThreadedEventLoopGroup, ledgerOutcome: NodeLedgerOutcome) {
         self.channel = channel
         self.group = group
         self.samplingGroup = samplingGroup
+        self.ledgerOutcome = ledgerOutcome
     }
 
     /// Opens the sensors, binds the socket and starts gossiping; `onEvent` is called on the node's event loop.
@@ -81,7 +96,8 @@ public final class GossipNode: Sendable {
     ///   - makeSampler: opens the sensors; it runs on the sampling loop, where the sampler then stays.
     ///   - generation: this process's generation; by default the wall-clock time in milliseconds, which grows
     ///     from one start to the next as long as the clock is not set back.
-    /// - Throws: `NodeError` when the sensors cannot be opened or the address cannot be bound.
+    /// - Throws: `NodeError` when the sensors cannot be opened, the energy ledger cannot be kept (its model or its
+    ///   state directory), or the address cannot be bound.
     public static func start(options: GossipNodeOptions,
                              generation: UInt64 = UInt64(max(0, Date().timeIntervalSince1970 * 1_000)),
                              makeSampler: @escaping @Sendable () throws(NodeError) -> SensorSampler,
@@ -89,14 +105,29 @@ public final class GossipNode: Sendable {
         let samplingGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let samplingLoop = samplingGroup.next()
         let sampler: NIOLoopBound<SensorSampler>
+        let devices: [(device: String, driver: String)]
         do {
-            sampler = try samplingLoop.submit { () throws -> NIOLoopBound<SensorSampler> in
-                NIOLoopBound(try makeSampler(), eventLoop: samplingLoop)
+            (sampler, devices) = try samplingLoop.submit {
+                () throws -> (NIOLoopBound<SensorSampler>, [(device: String, driver: String)]) in
+                let opened = try makeSampler()
+                return (NIOLoopBound(opened, eventLoop: samplingLoop), opened.devices)
             }.wait()
         } catch {
             try? samplingGroup.syncShutdownGracefully()
             throw (error as? NodeError) ?? .noSensors("cannot open the sensors: \(error)")
         }
+        let origin = NIODeadline.now()
+        let ledger: NodeLedgerKeeper?
+        do throws(NodeError) {
+            ledger = try options.energy.map { energy throws(NodeError) in
+                try NodeLedgerKeeper(options: energy, sensors: devices, now: .zero,
+                                     processCPUTime: ProcessCPUTime.current())
+            }
+        } catch {
+            try? samplingGroup.syncShutdownGracefully()
+            throw error
+        }
+        let ledgerOutcome = NodeLedgerOutcome()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         // Datagrams larger than the format allows still arrive (truncated to 2,048 bytes) and count as oversized.
         let bootstrap = DatagramBootstrap(group: group)
@@ -104,13 +135,15 @@ public final class GossipNode: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = GossipChannelHandler(options: options, generation: generation, sampler: sampler,
-                                                       samplingLoop: samplingLoop, onEvent: onEvent)
+                                                       samplingLoop: samplingLoop, origin: origin, ledger: ledger,
+                                                       ledgerOutcome: ledgerOutcome, onEvent: onEvent)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
         do {
             let channel = try bootstrap.bind(to: options.listen.socketAddress).wait()
-            return GossipNode(channel: channel, group: group, samplingGroup: samplingGroup)
+            return GossipNode(channel: channel, group: group, samplingGroup: samplingGroup,
+                              ledgerOutcome: ledgerOutcome)
         } catch {
             try? group.syncShutdownGracefully()
             try? samplingGroup.syncShutdownGracefully()
@@ -157,7 +190,11 @@ final class GossipChannelHandler: ChannelInboundHandler {
     private var instance: GossipInstance
     private var endpoint: WireEndpoint
     private var context: ChannelHandlerContext?
-    private let origin = NIODeadline.now()
+    private let origin: NIODeadline
+    private var ledger: NodeLedgerKeeper?
+    private let ledgerOutcome: NodeLedgerOutcome
+    /// The socket's bytes on the link (sealed datagrams and their UDP/IP headers), for the ledger.
+    private var onAir = NodeEnergyAccount.Traffic()
     private var wakeUp: Scheduled<Void>?
     private var wakeUpAt: Duration?
     private var nonceGenerator = SystemRandomNumberGenerator()
@@ -168,10 +205,15 @@ final class GossipChannelHandler: ChannelInboundHandler {
     private var isActive = false
 
     init(options: GossipNodeOptions, generation: UInt64, sampler: NIOLoopBound<SensorSampler>,
-         samplingLoop: any EventLoop, onEvent: @escaping @Sendable (GossipNodeEvent) -> Void) {
+         samplingLoop: any EventLoop, origin: NIODeadline = .now(), ledger: NodeLedgerKeeper? = nil,
+         ledgerOutcome: NodeLedgerOutcome = NodeLedgerOutcome(),
+         onEvent: @escaping @Sendable (GossipNodeEvent) -> Void) {
         self.options = options
         self.sampler = sampler
         self.samplingLoop = samplingLoop
+        self.origin = origin
+        self.ledger = ledger
+        self.ledgerOutcome = ledgerOutcome
         self.onEvent = onEvent
         var seedGenerator = SystemRandomNumberGenerator()
         instance = GossipInstance(address: options.advertise.peer, generation: generation,
@@ -181,8 +223,12 @@ final class GossipChannelHandler: ChannelInboundHandler {
                                 keyring: options.keyring)
     }
 
-    /// The monotonic time since the node started, the instance's clock.
-    private var now: Duration { .nanoseconds((NIODeadline.now() - origin).nanoseconds) }
+    /// The monotonic time since the node started, the instance's and the ledger's clock.
+    private var now: Duration { Self.time(since: origin) }
+
+    private static func time(since origin: NIODeadline) -> Duration {
+        .nanoseconds((NIODeadline.now() - origin).nanoseconds)
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
@@ -197,13 +243,20 @@ final class GossipChannelHandler: ChannelInboundHandler {
         isActive = false
         wakeUp?.cancel()
         self.context = nil
+        // The last period's CPU time and traffic, saved before the close completes (SIGINT, SIGTERM, --rounds).
+        closeLedgerPeriod()
+        ledgerOutcome.finalFailure = ledger?.saveFailure
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let bytes = Array(envelope.data.readableBytesView)
-        guard let received = endpoint.receive(bytes) else { return }
+        onAir.addReceived(payload: bytes.count, ipv4: PeerAddress(envelope.remoteAddress)?.ipv4 != nil)
+        guard let received = endpoint.receive(bytes) else {
+            wire.bytesDropped += bytes.count
+            return
+        }
         wire.received += 1
         wire.bytesReceived += bytes.count
         perform(instance.receive(received.message, now: now))
@@ -253,6 +306,7 @@ final class GossipChannelHandler: ChannelInboundHandler {
                       promise: promise)
         wire.sent += 1
         wire.bytesSent += sealed.bytes.count
+        onAir.addSent(payload: sealed.bytes.count, ipv4: target.ipv4 != nil)
         return true
     }
 
@@ -271,14 +325,24 @@ final class GossipChannelHandler: ChannelInboundHandler {
 
     // MARK: sensors and reports
 
-    /// Reads the sensors on the sampling loop, hands the result to the instance, and schedules the next round.
+    /// Reads the sensors on the sampling loop, hands the result to the instance (and the conversions to the
+    /// ledger, at the time the round started), and schedules the next round.
     private func sample() {
         guard let context, isActive else { return }
         let sampler = self.sampler
-        samplingLoop.submit { sampler.value.sample() }
+        let origin = self.origin
+        samplingLoop.submit { () -> (Duration, LocalSample) in
+            let started = Self.time(since: origin)
+            return (started, sampler.value.sample())
+        }
             .hop(to: context.eventLoop)
             .assumeIsolated()
-            .whenSuccess { [weak self] sample in self?.apply(sample) }
+            .whenSuccess { [weak self] result in
+                guard let self else { return }
+                let (started, sample) = result
+                self.ledger?.recordSampling(devices: sample.devicesRead, at: started, logger: self.logger)
+                self.apply(sample)
+            }
         context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(options.sampleInterval)) { [weak self] in
             self?.sample()
         }
@@ -300,6 +364,7 @@ final class GossipChannelHandler: ChannelInboundHandler {
             guard let self, self.isActive else { return }
             self.round += 1
             let report = self.report()
+            self.closeLedgerPeriod()
             self.onEvent(.report(report))
             self.writeStatus(report)
             if let last = self.options.stopAfterRounds, self.round >= last {
@@ -308,6 +373,11 @@ final class GossipChannelHandler: ChannelInboundHandler {
             }
             self.scheduleReport()
         }
+    }
+
+    /// Charges the period that ends now to the ledger (the kernel's CPU time, the socket's bytes) and saves it.
+    private func closeLedgerPeriod() {
+        ledger?.closePeriod(at: now, processCPUTime: ProcessCPUTime.current(), traffic: onAir, logger: logger)
     }
 
     private func writeStatus(_ report: NodeReport) {

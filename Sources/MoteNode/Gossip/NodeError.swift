@@ -1,3 +1,5 @@
+import MoteEnergy
+
 /// Why a gossip node cannot start: each case is one line for the user, and maps to its own exit code in the CLI.
 public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An address argument is not `IPv4:PORT` or `[IPv6]:PORT`, or cannot be used where it was given.
@@ -16,6 +18,11 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyFileMalformed(path: String, reason: String)
     /// No sensor could be read at start.
     case noSensors(String)
+    /// The energy ledger's state directory cannot be used: locked by another process, unwritable, or its ledger
+    /// corrupt.
+    case energyLedger(LedgerStoreError)
+    /// The power model cannot charge what the node does (no radio with a bit rate, a sensor without a current).
+    case energyModel(String)
 
     /// The message, without the `mote: ` prefix.
     public var description: String {
@@ -31,6 +38,8 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .keyFileUnreadable(let path, let reason): return "cannot read key file \(path): \(reason)"
         case .keyFileMalformed(let path, let reason): return "key file \(path): \(reason)"
         case .noSensors(let reason): return reason
+        case .energyLedger(let error): return error.description
+        case .energyModel(let reason): return "energy ledger: \(reason)"
         }
     }
 }

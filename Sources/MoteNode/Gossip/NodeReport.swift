@@ -66,6 +66,8 @@ public struct NodeReport: Codable, Sendable, Equatable {
         public var received: Int
         /// Bytes accepted.
         public var bytesReceived: Int
+        /// Bytes of the datagrams dropped (any reason): received all the same, so the energy ledger charges them.
+        public var bytesDropped: Int
         /// Datagrams that could not be sent (the socket refused them).
         public var sendFailures: Int
         /// Datagrams dropped, per reason (`DropReason` raw values); reasons with no drop are left out.
@@ -75,18 +77,32 @@ public struct NodeReport: Codable, Sendable, Equatable {
             case sent, received, dropped
             case bytesSent = "bytes_sent"
             case bytesReceived = "bytes_received"
+            case bytesDropped = "bytes_dropped"
             case sendFailures = "send_failures"
         }
 
         /// Counters.
         public init(sent: Int = 0, bytesSent: Int = 0, received: Int = 0, bytesReceived: Int = 0,
-                    sendFailures: Int = 0, dropped: [String: Int] = [:]) {
+                    bytesDropped: Int = 0, sendFailures: Int = 0, dropped: [String: Int] = [:]) {
             self.sent = sent
             self.bytesSent = bytesSent
             self.received = received
             self.bytesReceived = bytesReceived
+            self.bytesDropped = bytesDropped
             self.sendFailures = sendFailures
             self.dropped = dropped
+        }
+
+        /// Decodes the counters; `bytes_dropped`, which status files of earlier versions lack, defaults to 0.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            sent = try container.decode(Int.self, forKey: .sent)
+            bytesSent = try container.decode(Int.self, forKey: .bytesSent)
+            received = try container.decode(Int.self, forKey: .received)
+            bytesReceived = try container.decode(Int.self, forKey: .bytesReceived)
+            bytesDropped = try container.decodeIfPresent(Int.self, forKey: .bytesDropped) ?? 0
+            sendFailures = try container.decode(Int.self, forKey: .sendFailures)
+            dropped = try container.decode([String: Int].self, forKey: .dropped)
         }
     }
 

@@ -13,24 +13,29 @@ public struct LocalSample: Sendable, Equatable {
     public var sensorsRead: Int
     /// Sensors that failed this round, with their errors.
     public var failures: [String]
+    /// The sensors read successfully this round (`bme280@0x76`), in the order they were read: what the energy
+    /// ledger charges a conversion to.
+    public var devicesRead: [String]
 
     /// A sample.
     public init(temperatureCelsius: Double? = nil, relativeHumidityPercent: Double? = nil,
-                pressurePascals: Double? = nil, sensorsRead: Int = 0, failures: [String] = []) {
+                pressurePascals: Double? = nil, sensorsRead: Int = 0, failures: [String] = [],
+                devicesRead: [String] = []) {
         self.temperatureCelsius = temperatureCelsius
         self.relativeHumidityPercent = relativeHumidityPercent
         self.pressurePascals = pressurePascals
         self.sensorsRead = sensorsRead
         self.failures = failures
+        self.devicesRead = devicesRead
     }
 
-    /// The per-channel means of `readings`.
-    public init(readings: [Reading], failures: [String] = []) {
+    /// The per-channel means of `readings`; `devicesRead` names the sensors they came from.
+    public init(readings: [Reading], failures: [String] = [], devicesRead: [String] = []) {
         func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
         self.init(temperatureCelsius: mean(readings.compactMap(\.temperatureCelsius)),
                   relativeHumidityPercent: mean(readings.compactMap(\.relativeHumidityPercent)),
                   pressurePascals: mean(readings.compactMap(\.pressurePascals)), sensorsRead: readings.count,
-                  failures: failures)
+                  failures: failures, devicesRead: devicesRead)
     }
 }
 
@@ -48,6 +53,9 @@ public final class SensorSampler {
     private var sensors: [OpenSensor]
     /// What was found: `bme280@0x76`, …
     public let names: [String]
+    /// What was found, with each sensor's driver model (`bme280`): what the energy ledger needs to take the
+    /// driver's datasheet figures.
+    public let devices: [(device: String, driver: String)]
 
     /// Scans `bus` (the board's default when nil), identifies what answers and opens a driver for each supported
     /// sensor.
@@ -78,19 +86,22 @@ public final class SensorSampler {
         }
         self.sensors = sensors
         names = sensors.map(\.name)
+        devices = sensors.map { ($0.name, $0.driver.model) }
     }
 
     /// Reads every sensor once and averages each channel; a sensor that fails is left out and reported.
     public func sample() -> LocalSample {
         var readings: [Reading] = []
         var failures: [String] = []
+        var read: [String] = []
         for index in sensors.indices {
             do throws(SensorError) {
                 readings.append(try sensors[index].driver.read())
+                read.append(sensors[index].name)
             } catch {
                 failures.append("\(sensors[index].name): \(error.description)")
             }
         }
-        return LocalSample(readings: readings, failures: failures)
+        return LocalSample(readings: readings, failures: failures, devicesRead: read)
     }
 }
