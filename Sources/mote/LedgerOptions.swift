@@ -29,13 +29,24 @@ struct PowerModelOptions: ParsableArguments {
 
 /// `--state-dir DIR`: where the energy ledger is kept, for the commands that keep or show it.
 struct StateDirectoryOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Where the energy ledger is kept (default $MOTE_STATE_DIR, or /var/lib/mote).",
-                               valueName: "dir"))
+    @Option(help: ArgumentHelp("""
+        Where the energy ledger is kept (default $MOTE_STATE_DIR, else systemd's $STATE_DIRECTORY, else \
+        /var/lib/mote for root and $XDG_STATE_HOME/mote or ~/.local/state/mote for anyone else).
+        """, valueName: "dir"))
     var stateDir: String?
 
-    /// The store in `--state-dir`, else `$MOTE_STATE_DIR`, else `/var/lib/mote`.
-    var store: LedgerStore {
-        LedgerStore(directory: stateDir ?? ProcessInfo.processInfo.environment["MOTE_STATE_DIR"] ?? "/var/lib/mote")
+    /// The store in `--state-dir`, else `$MOTE_STATE_DIR`, else the first of systemd's `$STATE_DIRECTORY` (a unit's
+    /// `StateDirectory=`), else `/var/lib/mote` for root and the XDG state directory for anyone else.
+    var store: LedgerStore { LedgerStore(directory: stateDir ?? Self.defaultDirectory()) }
+
+    static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                 isRoot: Bool = geteuid() == 0) -> String {
+        func given(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let directory = given("MOTE_STATE_DIR") { return directory }
+        if let systemd = given("STATE_DIRECTORY") { return String(systemd.split(separator: ":")[0]) }
+        if isRoot { return "/var/lib/mote" }
+        if let state = given("XDG_STATE_HOME"), state.hasPrefix("/") { return state + "/mote" }
+        return (given("HOME") ?? NSHomeDirectory()) + "/.local/state/mote"
     }
 }
 

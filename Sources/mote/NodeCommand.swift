@@ -72,6 +72,12 @@ extension Node {
         @Flag(help: "Print one JSON object per report instead of the table.")
         var json = false
 
+        @Flag(help: """
+            Print no report per period, only member changes and errors (a service's journal); the status file \
+            still holds the latest report.
+            """)
+        var quiet = false
+
         @OptionGroup var powerModel: PowerModelOptions
 
         @OptionGroup var stateDirectory: StateDirectoryOptions
@@ -113,7 +119,7 @@ extension Node {
                 energy: NodeEnergyOptions(profile: profile, store: stateDirectory.store))
             let board = self.board
             let bus = self.bus
-            let output = NodeOutput(json: json)
+            let output = NodeOutput(json: json, quiet: quiet)
             let running = try node { () throws(NodeError) in
                 try GossipNode.start(
                     options: options,

@@ -5,11 +5,15 @@ import MoteNode
 /// Prints what a node reports: a JSON line per period, or a short human summary and member changes as they happen.
 struct NodeOutput: Sendable {
     var json: Bool
+    /// No report per period (`--quiet`): member changes and errors only.
+    var quiet = false
 
     func print(_ event: GossipNodeEvent) {
         switch event {
         case .report(let report):
-            if json {
+            if quiet {
+                return
+            } else if json {
                 Swift.print(report.jsonLine())
             } else {
                 printStatus(report)

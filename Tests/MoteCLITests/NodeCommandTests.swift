@@ -92,6 +92,20 @@ final class NodeCommandTests: MoteProcessTestCase {
         try assertFails(["node", "status", "--status-file", directory + "/none.json"], code: 66,
                         saying: "no status at")
     }
+
+    func testQuietPrintsNoReportsButKeepsTheStatus() throws {
+        let (directory, keyFile) = try keyDirectory()
+        let port = try BoundUDPSocket.freePort()
+        let status = directory + "/status.json"
+        let run = try mote(["node", "--simulate", "--key-file", keyFile, "--listen", "127.0.0.1:\(port)",
+                            "--period", "100ms", "--rounds", "3", "--quiet", "--status-file", status,
+                            "--state-dir", directory + "/state"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout, "")
+        let shown = try mote(["node", "status", "--status-file", status, "--json"])
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        XCTAssertTrue(shown.stdout.contains("\"round\":3"), shown.stdout)
+    }
 }
 
 /// A UDP socket bound to an ephemeral loopback port, to hold a port busy or to find a free one.

@@ -259,4 +259,34 @@ final class NodeLedgerTests: MoteProcessTestCase {
                                               + "writable by you: give another with --state-dir or MOTE_STATE_DIR)"),
                       run.stderr)
     }
+
+    /// Without --state-dir or MOTE_STATE_DIR: a systemd unit's StateDirectory= (STATE_DIRECTORY), else, for anyone
+    /// but root, the XDG state directory, created with its parents on the first run.
+    func testTheDefaultStateDirectoryFollowsSystemdThenXDG() throws {
+        let (directory, keyFile) = try keyDirectory()
+        let home = directory + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        if getuid() == 0 {
+            for path in [keyFile, home] {
+                try FileManager.default.setAttributes([.ownerAccountID: 65534], ofItemAtPath: path)
+            }
+        }
+        func node(_ environment: [String]) throws -> Run {
+            let port = try BoundUDPSocket.freePort()
+            return try mote(["node", "--simulate", "--listen", "127.0.0.1:\(port)", "--key-file", keyFile,
+                             "--rounds", "1", "--period", "100ms"],
+                            prefix: unprivilegedPrefix + ["/usr/bin/env", "-u", "MOTE_STATE_DIR", "-u", "XDG_STATE_HOME",
+                                                          "-u", "STATE_DIRECTORY"] + environment)
+        }
+        let systemd = directory + "/systemd-state"
+        try FileManager.default.createDirectory(atPath: systemd, withIntermediateDirectories: true)
+        if getuid() == 0 { try FileManager.default.setAttributes([.ownerAccountID: 65534], ofItemAtPath: systemd) }
+        var run = try node(["HOME=\(home)", "STATE_DIRECTORY=\(systemd):/elsewhere"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try report(systemd).sessions, 1)
+
+        run = try node(["HOME=\(home)"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try report(home + "/.local/state/mote").sessions, 1)
+    }
 }

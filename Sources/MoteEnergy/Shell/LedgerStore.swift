@@ -112,9 +112,14 @@ public struct LedgerStore: Sendable {
         guard fsync(directoryDescriptor) == 0 else { throw .io(operation: "fsync", path: directory, errno: errno) }
     }
 
+    /// Creates the directory and any missing parents (a first run's `~/.local/state/mote`), as `mkdir -p` does.
     private func makeDirectory() throws(LedgerStoreError) {
-        if mkdir(directory, 0o755) != 0, errno != EEXIST {
-            throw .io(operation: "mkdir", path: directory, errno: errno)
+        var path = ""
+        for component in directory.split(separator: "/", omittingEmptySubsequences: true) {
+            path += (path.isEmpty && !directory.hasPrefix("/") ? "" : "/") + component
+            if mkdir(path, 0o755) != 0, errno != EEXIST {
+                throw .io(operation: "mkdir", path: path, errno: errno)
+            }
         }
     }
 
