@@ -7,7 +7,7 @@ public struct GossipConfiguration: Sendable {
     /// The protocol period T: one probe (and one aggregation exchange) per period.
     public var protocolPeriod: Duration = .seconds(1)
     /// How long a direct ping waits for its ack before indirect probes go out, stretched by local health (up to
-    /// 80 % of the period).
+    /// the period less one unstretched timeout, which the indirect phase keeps).
     public var probeTimeout: Duration = .milliseconds(400)
     /// How many members are asked to ping a silent target on our behalf (SWIM's k).
     public var indirectProbeCount = 3
@@ -28,7 +28,8 @@ public struct GossipConfiguration: Sendable {
     /// member to have answered one of them except with this probability (see `GossipInstance.reprobePeriods`).
     public var falseSuspicionTolerance = 1e-5
     /// How long after a death the member's aggregation link is dropped (its contribution leaves the sums) and, if
-    /// it led, its leadership is given up; a refutation within this time leaves the sums untouched.
+    /// it led, its leadership is given up; a refutation within this time leaves the sums untouched. Meanwhile the
+    /// member is pinged every period, so that a live one learns of its death and refutes it in time.
     public var deadContributionGrace: Duration = .seconds(8)
     /// How long a death certificate is kept (and spread, and answered with) before the member is forgotten.
     public var deathCertificateLifetime: Duration = .seconds(120)

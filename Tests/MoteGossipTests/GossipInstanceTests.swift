@@ -214,21 +214,22 @@ final class GossipInstanceTests: XCTestCase {
     }
 
     func testADeathNeedsTheTimeoutAndEnoughOwnFailedProbesUnderTheMeasuredLoss() throws {
-        // Default tolerance: before any probe has been answered the node assumes 35 % of direct pings go
-        // unanswered, under which a live member fails ⌈3.28⌉ = 4 probes in a row with probability 1e-5.
+        // Default tolerance: before any probe has been answered the node assumes half of its first pings go
+        // unanswered (per-datagram loss 1 − √0.5 ≈ 29 %), under which a probe fails with p ≈ 0.105 and a live member
+        // fails ⌈5.12⌉ = 6 probes in a row with probability 1e-5.
         var instance = node(knowing: Array(2...9))
-        XCTAssertEqual(instance.directProbeLoss, 0.35)
-        XCTAssertEqual(instance.reprobePeriods, 3.277, accuracy: 1e-3)
-        XCTAssertEqual(instance.requiredFailedProbes, 4)
+        XCTAssertEqual(instance.directProbeLoss, 0.5)
+        XCTAssertEqual(instance.reprobePeriods, 5.118, accuracy: 1e-3)
+        XCTAssertEqual(instance.requiredFailedProbes, 6)
         let target = try probe(in: tick(&instance, at: 1_000)).to
         _ = tick(&instance, at: 1_400)
         _ = tick(&instance, at: 2_000)
         // The timeout is stretched to the re-probe time (above Lifeguard's 2.345 periods), and the suspect is
-        // re-probed every period meanwhile: failures at 2, 3, 4 and 5 s.
+        // re-probed every period meanwhile: failures at 2, 3, 4, 5, 6 and 7 s.
         XCTAssertEqual(instance.suspicionTimeout(confirmations: 1), .seconds(1) * instance.reprobePeriods)
         let death = try XCTUnwrap(firstTime(&instance, from: 2_010, to: 20_000, where: isDeath(of: target)))
-        XCTAssertEqual(death, 5.28, accuracy: 1e-9, "2 s + 3.277 periods, at the next 10 ms tick")
-        XCTAssertEqual(instance.counters.probesFailed, 4)
+        XCTAssertEqual(death, 7.12, accuracy: 1e-9, "2 s + 5.118 periods, at the next 10 ms tick")
+        XCTAssertEqual(instance.counters.probesFailed, 6)
     }
 
     func testPastTheTimeoutASuspectStaysSuspectUntilEnoughOwnProbesOfItHaveFailed() throws {
@@ -241,12 +242,12 @@ final class GossipInstanceTests: XCTestCase {
         _ = tick(&instance, at: 1_400)
         _ = tick(&instance, at: 2_000)
         let deadline = try XCTUnwrap(instance.suspicions.first { $0.member == target }).deadline.seconds
-        XCTAssertEqual(deadline, 5.277, accuracy: 1e-3)
+        XCTAssertEqual(deadline, 7.118, accuracy: 1e-3)
         var death: Double?
         for time in stride(from: 2_010, through: 60_000, by: 10) where death == nil {
             let failedBefore = instance.counters.probesFailed
             let directives = tick(&instance, at: time)
-            if time == 6_000 {
+            if time == 9_000 {
                 XCTAssertEqual(instance.member(target)?.status, .suspect, "past the timeout")
                 XCTAssertEqual(instance.counters.probesFailed, 1)
                 XCTAssertGreaterThan(instance.requiredFailedProbes, 1)
@@ -256,14 +257,76 @@ final class GossipInstanceTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(instance.counters.probesFailed, instance.requiredFailedProbes)
                 XCTAssertLessThan(failedBefore, instance.requiredFailedProbes, "the failure completing the count")
             }
-            // Every other member always answers; the suspect until 6 s.
-            for ping in directives.sent where ping.kind.isPing && (ping.to != target || time < 6_000) {
+            // Every other member always answers; the suspect until 9 s.
+            for ping in directives.sent where ping.kind.isPing && (ping.to != target || time < 9_000) {
                 _ = instance.receive(message(from: ping.to, .ack(sequence: ping.kind.sequence ?? 0)),
                                      now: .milliseconds(time))
             }
         }
         XCTAssertEqual(instance.member(target)?.status, .dead)
-        XCTAssertGreaterThan(try XCTUnwrap(death), 7, "at least one more probe of it had to fail")
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(death), 10, "at least one more probe of it had to fail")
+    }
+
+    func testLossIsMeasuredOverEveryProbeOfAMemberThatProvedAliveAndNeverOverProbesOfTheDead() throws {
+        // The estimate starts as a mean over four imagined probes at 0.5; each probe of a member known alive then
+        // weighs 1 / (probes so far + 4). A failed probe waits: it is loss once its target refutes, nothing if the
+        // target dies (a crash is not loss).
+        var instance = node(knowing: Array(2...9))
+        let first = try probe(in: tick(&instance, at: 1_000))
+        _ = instance.receive(message(from: first.to, .ack(sequence: try XCTUnwrap(first.kind.sequence))),
+                             now: .milliseconds(1_200))
+        XCTAssertEqual(instance.directProbeLoss, 0.5 - 0.5 / 5, accuracy: 1e-12, "answered: one sample of 0")
+
+        let silent = try probe(in: tick(&instance, at: 2_000)).to
+        _ = tick(&instance, at: 2_400)
+        let reprobe = try probe(in: tick(&instance, at: 3_000))
+        XCTAssertEqual(instance.member(silent)?.status, .suspect)
+        XCTAssertEqual(reprobe.to, silent, "the accusation goes first")
+        XCTAssertEqual(instance.directProbeLoss, 0.4, accuracy: 1e-12, "a failed probe is not counted yet")
+        let refutation = message(from: silent, incarnation: 1, .ack(sequence: try XCTUnwrap(reprobe.kind.sequence)),
+                                 membership: [fact(silent, .alive, incarnation: 1)])
+        _ = instance.receive(refutation, now: .milliseconds(3_100))
+        XCTAssertEqual(instance.member(silent)?.status, .alive)
+        // Refuted: its failed probe was loss (weight 1/6); then the re-probe's own answer (1/7).
+        var expected = 0.4 + (1 - 0.4) / 6
+        expected -= expected / 7
+        XCTAssertEqual(instance.directProbeLoss, expected, accuracy: 1e-12)
+
+        // A probe answered only through a relay: its first ping went unanswered by a member that is alive (1/8).
+        let relayed = try probe(in: tick(&instance, at: 4_000))
+        // (The failure left local health at 1: the direct phase lasts 600 ms.)
+        let helper = try XCTUnwrap(tick(&instance, at: 4_600).sent.first(where: \.kind.isPingRequest)).to
+        _ = instance.receive(message(from: helper, .ack(sequence: try XCTUnwrap(relayed.kind.sequence))),
+                             now: .milliseconds(4_800))
+        expected += (1 - expected) / 8
+        XCTAssertEqual(instance.directProbeLoss, expected, accuracy: 1e-12)
+
+        // A member that fails a probe and is then declared dead leaves the estimate as it was.
+        let dying = try probe(in: tick(&instance, at: 5_000)).to
+        _ = tick(&instance, at: 5_400)
+        _ = tick(&instance, at: 6_000)
+        XCTAssertEqual(instance.member(dying)?.status, .suspect)
+        let before = instance.directProbeLoss
+        let witness = try XCTUnwrap((2...9).map(peer).first { $0 != dying })
+        _ = instance.receive(message(from: witness, .gossip, membership: [fact(dying, .dead)]),
+                             now: .milliseconds(6_100))
+        XCTAssertEqual(instance.member(dying)?.status, .dead)
+        XCTAssertEqual(instance.directProbeLoss, before)
+    }
+
+    func testTheStretchedProbeTimeoutLeavesTheIndirectPhaseOneUnstretchedTimeout() throws {
+        // Default 400 ms timeout in a 1 s period: Lifeguard's stretch (400 ms × (health + 1)) stops at 600 ms, so
+        // that the helpers' two round trips still fit before the period ends. Before, the stretch ran to 800 ms,
+        // and at 30 % loss a node whose health had risen lost its indirect probes altogether.
+        var instance = node(knowing: Array(2...9))
+        for period in 1...5 { // failures without nacks: +2 each
+            _ = tick(&instance, at: period * 1_000)
+            _ = tick(&instance, at: period * 1_000 + 900)
+        }
+        XCTAssertEqual(instance.localHealth, 7)
+        _ = try probe(in: tick(&instance, at: 6_000))
+        XCTAssertEqual(tick(&instance, at: 6_599).sent.filter(\.kind.isPingRequest), [])
+        XCTAssertEqual(tick(&instance, at: 6_600).sent.filter(\.kind.isPingRequest).count, 3)
     }
 
     func testAProbeWhoseTargetIsDeclaredDeadMeanwhileEndsWithoutPenalty() throws {
@@ -415,8 +478,8 @@ final class GossipInstanceTests: XCTestCase {
         _ = instance.receive(message(from: retry.to, .ack(sequence: try XCTUnwrap(retry.kind.sequence))),
                              now: .milliseconds(start + 450))
         XCTAssertEqual(instance.localHealth, 2)
-        // Failures without nacks drive it to its maximum, S − 1 = 7, where the timeout is capped at 80 % of the
-        // period.
+        // Failures without nacks drive it to its maximum, S − 1 = 7: 800 ms, below the cap (the period less one
+        // unstretched timeout, 900 ms).
         for _ in 0..<4 {
             start += 1_000
             _ = tick(&instance, at: start)

@@ -113,6 +113,65 @@ final class GossipMembershipTests: XCTestCase {
         }
     }
 
+    func testADeadPartnerIsPingedWithItsDeathEveryPeriodOfTheGraceAndARefutationKeepsItsLink() throws {
+        // Node 1 aggregates with nodes 2, 3 and 4. Node 3 reports node 2 dead at 1.5 s. For the 8 s of grace node 1
+        // pings node 2 every period, each ping carrying the death, on top of the dead-member retry every 2 s:
+        // a live node 2 learns of its death at the first ping that gets through and refutes before its
+        // contribution leaves the sums.
+        func partnered() throws -> GossipInstance {
+            var instance = node(knowing: [2, 3, 4], configuration: GossipConfiguration())
+            _ = instance.tick(now: .seconds(1))
+            XCTAssertEqual(instance.member(peer(2))?.isPartner, true)
+            _ = instance.receive(message(from: peer(3), .gossip, membership: [fact(peer(2), .dead)]),
+                                 now: .milliseconds(1_500))
+            XCTAssertEqual(instance.member(peer(2))?.status, .dead)
+            return instance
+        }
+        var unanswered = try partnered()
+        var pings: [Duration] = []
+        for milliseconds in stride(from: 1_510, through: 20_000, by: 10) {
+            let now = Duration.milliseconds(milliseconds)
+            for sent in unanswered.tick(now: now).sent {
+                guard sent.to == peer(2) else {
+                    if case .ping(let sequence) = sent.kind { // nodes 3 and 4 answer
+                        _ = unanswered.receive(message(from: sent.to, .ack(sequence: sequence)), now: now)
+                    }
+                    continue
+                }
+                XCTAssertTrue(sent.kind.isPing)
+                XCTAssertTrue(sent.message.membership.contains(fact(peer(2), .dead)), "the ping carries the death")
+                pings.append(now)
+            }
+        }
+        let grace = GossipConfiguration().deadContributionGrace
+        let inGrace = pings.filter { $0 < .milliseconds(1_500) + grace }
+        XCTAssertGreaterThanOrEqual(inGrace.count, 8)
+        for (earlier, later) in zip([.milliseconds(1_500)] + inGrace, inGrace) {
+            XCTAssertLessThanOrEqual(later - earlier, .seconds(1), "at least one ping every period of the grace")
+        }
+        XCTAssertEqual(unanswered.member(peer(2))?.isPartner, false, "no answer: its contribution left at 9.5 s")
+        let afterwards = pings.filter { $0 >= .milliseconds(1_500) + grace }
+        for (earlier, later) in zip(afterwards, afterwards.dropFirst()) {
+            XCTAssertEqual(later - earlier, GossipConfiguration().deadMemberRetryInterval, "then only the retries")
+        }
+
+        // The same, but node 2 answers the first grace ping with its refutation: alive, and still a partner.
+        var refuted = try partnered()
+        var answered = false
+        for milliseconds in stride(from: 1_510, through: 12_000, by: 10) where !answered {
+            let now = Duration.milliseconds(milliseconds)
+            for sent in refuted.tick(now: now).sent where sent.to == peer(2) {
+                _ = refuted.receive(message(from: peer(2), incarnation: 1, .ack(sequence: sent.kind.sequence ?? 0),
+                                            membership: [fact(peer(2), .alive, incarnation: 1)]), now: now)
+                answered = true
+            }
+        }
+        XCTAssertTrue(answered)
+        _ = refuted.tick(now: .seconds(12))
+        XCTAssertEqual(refuted.member(peer(2))?.status, .alive)
+        XCTAssertEqual(refuted.member(peer(2))?.isPartner, true)
+    }
+
     // MARK: piggybacking (SWIM §4.1)
 
     func testEachUpdateIsPiggybackedTheRetransmitLimitTimes() {
