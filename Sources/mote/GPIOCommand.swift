@@ -32,9 +32,13 @@ func parseDuration(_ text: String) -> Duration? {
 
 struct DurationArgument: ExpressibleByArgument {
     var duration: Duration
+    /// The argument as written (`1s`, `200ms`): how a default shows in --help.
+    let defaultValueDescription: String
+
     init?(argument: String) {
         guard let duration = parseDuration(argument) else { return nil }
         self.duration = duration
+        defaultValueDescription = argument
     }
 }
 

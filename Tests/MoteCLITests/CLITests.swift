@@ -181,6 +181,15 @@ final class CLITests: MoteProcessTestCase {
         XCTAssertEqual(run.stderr.split(separator: "\n").count, 1)
     }
 
+    func testDurationDefaultsShowAsWrittenInHelp() throws {
+        let node = try mote(["node", "run", "--help"])
+        XCTAssertTrue(node.stdout.contains("(default: 1s)"), node.stdout)
+        XCTAssertTrue(node.stdout.contains("(default: 10s)"), node.stdout)
+        let read = try mote(["read", "--help"])
+        XCTAssertTrue(read.stdout.contains("(default: 1s)"), read.stdout)
+        XCTAssertFalse((node.stdout + read.stdout).contains("DurationArgument"))
+    }
+
     func testUnknownOptionIsOneLine() throws {
         try assertFails(["scan", "--frobnicate"], code: 64, saying: "frobnicate")
         try assertFails(["gpio", "get", "--simulate", "gpiochip0"], code: 64, saying: "lines")
