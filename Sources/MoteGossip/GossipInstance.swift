@@ -333,8 +333,9 @@ public struct GossipInstance: Sendable {
         }
         if !certificates.isEmpty, now >= nextDeadRetryAt {
             let certificate = certificates[random.index(below: certificates.count)]
-            probeSequence &+= 1
-            send(.ping(sequence: probeSequence), to: certificate.member, into: &directives)
+            if let position = table.position(of: certificate.member) {
+                pingTheDead(at: position, into: &directives)
+            }
             nextDeadRetryAt = now + configuration.deadMemberRetryInterval
         }
         if hasPendingSeeds, now >= nextSeedRetryAt {
@@ -734,9 +735,22 @@ extension GossipInstance {
         for certificate in certificates where !certificate.contributionRemoved {
             guard let position = table.position(of: certificate.member), table[position].status == .dead,
                   table[position].link >= 0 || certificate.member == aggregation.leader else { continue }
-            probeSequence &+= 1
-            send(.ping(sequence: probeSequence), to: certificate.member, at: position, into: &directives)
+            pingTheDead(at: position, into: &directives)
         }
+    }
+
+    /// A ping to a member believed dead, carrying that belief and nothing else: a live member refutes it, and
+    /// piggybacked news would spend its few transmissions (and the death's own) on a node that is most likely
+    /// gone.
+    private mutating func pingTheDead(at position: Int, into directives: inout [GossipDirective]) {
+        let member = table[position]
+        guard member.status == .dead else { return }
+        probeSequence &+= 1
+        let message = GossipMessage(
+            sender: address, senderGeneration: generation, senderIncarnation: incarnation,
+            receiverGeneration: member.generation, kind: .ping(sequence: probeSequence), membership: [member.update],
+            aggregation: nil)
+        directives.append(.send(message, to: member.address))
     }
 
     private mutating func expireCertificates(now: Duration, into directives: inout [GossipDirective]) {
