@@ -681,8 +681,8 @@ extension GossipInstance {
     ///
     /// The measurement is counted over every probe of a live member, not only the successful ones: the share of
     /// successful probes whose first ping went unanswered, 1 − d / (1 − p), barely moves between 25 % and 40 % loss
-    /// (0.40 to 0.51), so its sampling noise at 30 % loss sent the count down to three and made false deaths a
-    /// hundred times likelier than the tolerance.
+    /// (0.40 to 0.51), so its sampling noise at 30 % loss sent the count from six down to two to four, and made
+    /// false deaths a hundred times likelier than the tolerance.
     var reprobePeriods: Double {
         let direct = 1 - Swift.min(Swift.max(directProbeLoss, 0), 1)
         guard direct < 1 else { return 0 }
