@@ -733,7 +733,7 @@ extension GossipInstance {
     /// node's average jumped from below 1e-6 to 4e-3.
     private mutating func pingTheDeadInGrace(into directives: inout [GossipDirective]) {
         for certificate in certificates where !certificate.contributionRemoved {
-            guard let position = table.position(of: certificate.member), table[position].status == .dead,
+            guard let position = table.position(of: certificate.member),
                   table[position].link >= 0 || certificate.member == aggregation.leader else { continue }
             pingTheDead(at: position, into: &directives)
         }
@@ -976,7 +976,8 @@ extension GossipInstance {
         // period itself is not stretched, since aggregation rides on the probes, and the indirect phase keeps one
         // unstretched timeout: a relayed ping is two round trips, which the timeout (about two round trips of the
         // direct ping, with margin) covers. Heavy loss raises local health as surely as slowness does; when the
-        // stretch ate the indirect phase, a probe at 30 % loss failed one time in four instead of one in nine.
+        // stretch ate the indirect phase, a probe at 30 % loss failed, by `reprobePeriods`' model, one time in four
+        // instead of one in nine (10,000 nodes at 30 % loss: 491 false declarations in 80 periods, 81 with local health off).
         let period = configuration.protocolPeriod
         let longest = Swift.max(configuration.probeTimeout, period - configuration.probeTimeout)
         let timeout = Swift.min(configuration.probeTimeout * (localHealth + 1), longest)
