@@ -977,7 +977,8 @@ extension GossipInstance {
         // unstretched timeout: a relayed ping is two round trips, which the timeout (about two round trips of the
         // direct ping, with margin) covers. Heavy loss raises local health as surely as slowness does; when the
         // stretch ate the indirect phase, a probe at 30 % loss failed, by `reprobePeriods`' model, one time in four
-        // instead of one in nine (10,000 nodes at 30 % loss: 491 false declarations in 80 periods, 81 with local health off).
+        // instead of one in nine (10,000 nodes at 30 % loss: 491 false declarations in 80 periods, 81 with local
+        // health off).
         let period = configuration.protocolPeriod
         let longest = Swift.max(configuration.probeTimeout, period - configuration.probeTimeout)
         let timeout = Swift.min(configuration.probeTimeout * (localHealth + 1), longest)
