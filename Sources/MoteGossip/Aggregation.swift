@@ -175,6 +175,8 @@ struct AggregationLink: Sendable {
     var version: UInt32 = 0
     /// Where the peer is in the node's member table (kept by the instance), so the probe loop need not search.
     var memberPosition: Int32 = -1
+    /// `contactClock` when the peer was last heard from (0: never); the probe goes to the smallest.
+    var lastContact: UInt64 = 0
 }
 
 /// How one estimate has moved: its last value and how many periods in a row it changed by less than the tolerance.
@@ -222,6 +224,8 @@ struct FlowUpdatingState: Sendable {
     /// so a link closed and opened again (one end declared the other dead, then saw it refute) starts above every
     /// version its reader may still hold from before.
     private var versionClock: UInt32 = 0
+    /// Counts messages heard from partners: the links' `lastContact` order.
+    private var contactClock: UInt64 = 0
     let ranges: ChannelRanges
     var ownExtrema = ChannelExtrema()
     var networkSizeTrack = ConvergenceTrack()
@@ -277,9 +281,10 @@ struct FlowUpdatingState: Sendable {
         links[position].memberPosition = Int32(memberPosition)
     }
 
-    /// Reorders the links at random (SWIM's randomized round-robin over probe targets).
-    mutating func shuffleLinks(using random: inout SeededRandom) {
-        links.shuffle(using: &random)
+    /// Records that the peer of the link at `position` was just heard from.
+    mutating func heard(onLinkAt position: Int) {
+        contactClock &+= 1
+        links[position].lastContact = contactClock
     }
 
     mutating func setFlow(_ flow: AggregationVector, onLinkAt position: Int) {

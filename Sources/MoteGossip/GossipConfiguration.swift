@@ -18,8 +18,9 @@ public struct GossipConfiguration: Sendable {
     public var localHealthMaximum = 8
     /// Lifeguard's α: the shortest suspicion lasts α · max(1, log10 n) protocol periods, n the member count.
     /// memberlist uses 4 for one-second periods; the default here is smaller so that a crashed node is dead
-    /// everywhere within five periods, with confirmations and early probes keeping false declarations away.
-    public var suspicionMultiplier = 0.67
+    /// everywhere within five periods, with the loss-derived re-probes (`falseSuspicionTolerance`) keeping false
+    /// declarations away: 1.5 periods at 1,000 members, the second failed probe's time at 10 % loss.
+    public var suspicionMultiplier = 0.5
     /// Lifeguard's β: an unconfirmed suspicion lasts β times the shortest.
     public var suspicionMaximumMultiplier = 6.0
     /// Lifeguard's K: independent confirmations that bring a suspicion down to the shortest timeout.
@@ -39,8 +40,10 @@ public struct GossipConfiguration: Sendable {
     /// How often seeds that are not alive members are pinged again (joining, and rejoining after a long split).
     public var seedRetryInterval: Duration = .seconds(5)
     /// How often pending membership updates are pushed to `gossipFanout` random members (only while there are
-    /// some; memberlist's gossip interval).
-    public var gossipInterval: Duration = .milliseconds(200)
+    /// some; memberlist's gossip interval, as its local-network profile sets it). Each update is still sent only
+    /// `retransmitMultiplier` · ⌈log10(n + 1)⌉ times; a shorter interval spends them sooner: 40 crashes of 1,000 nodes at
+    /// 10 % loss were dead everywhere 0.34 periods sooner on average than at 200 ms.
+    public var gossipInterval: Duration = .milliseconds(100)
     /// Members per gossip push.
     public var gossipFanout = 4
     /// Each update is sent λ · ⌈log10(n + 1)⌉ times (memberlist's retransmit multiplier λ).

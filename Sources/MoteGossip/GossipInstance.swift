@@ -224,7 +224,6 @@ public struct GossipInstance: Sendable {
     var certificates: [DeathCertificate] = []
     var aggregation: FlowUpdatingState
     var nextProbeAt: Duration
-    var probeCursor = 0
     var probeSequence: UInt32 = 0
     var random: SeededRandom
     var suspicions: [Suspicion] = []
@@ -377,6 +376,9 @@ public struct GossipInstance: Sendable {
                                    incarnation: message.senderIncarnation, status: .alive),
                   direct: true, now: now, into: &directives)
             senderPosition = table.position(of: sender)
+        }
+        if let position = senderPosition, table[position].link >= 0 {
+            aggregation.heard(onLinkAt: Int(table[position].link))
         }
         let incarnationBefore = incarnation
         var accusers: [PeerAddress] = []
@@ -655,7 +657,10 @@ extension GossipInstance {
     }
 
     /// Lifeguard's dynamic suspicion timeout: from β · Min down to Min = α · max(1, log10 n) periods as
-    /// independent confirmations C arrive, by Max − (Max − Min) · log(C + 1) / log(K + 1).
+    /// independent confirmations C arrive, by Max − (Max − Min) · log(C + 1) / log(K + 1); and never shorter than
+    /// the re-probes the loss calls for. The timer starts when the first probe has already failed, a period after
+    /// it began, so those re-probes take `reprobePeriods` − 1 periods more (counting that period again kept every
+    /// death at 10 % loss two periods after the accusation instead of one and a half).
     func suspicionTimeout(confirmations: Int) -> Duration {
         let members = Double(table.count + 1)
         let minimum = configuration.suspicionMultiplier * Swift.max(1, decimalLogarithm(members))
@@ -667,7 +672,7 @@ extension GossipInstance {
             let fraction = naturalLogarithm(Double(confirmations) + 1) / naturalLogarithm(Double(expected) + 1)
             periods = Swift.max(minimum, maximum - (maximum - minimum) * fraction)
         }
-        return configuration.protocolPeriod * Swift.max(periods, reprobePeriods)
+        return configuration.protocolPeriod * Swift.max(periods, reprobePeriods - 1)
     }
 
     /// Periods of re-probing after which a live member, under the loss this node observes, would have answered at
@@ -913,9 +918,14 @@ extension GossipInstance {
     var hasPendingAccusation: Bool { urgentProbes.last?.reason == .accusation }
 
     /// The next probe target and its position: a member this node accused, else (every other period at most) an
-    /// unanswered exchange to repair or a member others suspect, else the next partner in a shuffled round-robin
-    /// (SWIM §4.3), else any live member. Repairs and hearsay never take every probe, so every partner keeps its
-    /// turn however lossy the network.
+    /// unanswered exchange to repair or a member others suspect, else the partner heard from least recently, else
+    /// any live member. Repairs and hearsay never take every probe, so every partner keeps its turn however lossy
+    /// the network.
+    ///
+    /// SWIM's shuffled round-robin bounds each prober's gap, but a member's probes come from its partners' separate
+    /// rounds, so the wait for the first probe after a crash was close to exponential (mean 0.85 periods, up to 2.9
+    /// over 40 crashes of 1,000 nodes at 10 % loss). Counting the partner's own pings and acks as contact as well
+    /// puts a partner that fell silent first in line at every node that links to it: mean 0.73, worst 2.0.
     private mutating func nextProbeTarget() -> (PeerAddress, Int)? {
         let lastWasQueued = lastProbeWasQueued
         lastProbeWasQueued = false
@@ -927,16 +937,24 @@ extension GossipInstance {
                 return (urgent.member, position)
             }
         }
-        let linkCount = aggregation.links.count
-        for _ in 0..<linkCount {
-            if probeCursor >= aggregation.links.count {
-                probeCursor = 0
-                shuffleLinks()
+        // Contacts are numbered, so only partners never heard from tie: one of them at random (a reservoir of
+        // one), or new nodes would all probe the same first partner.
+        var oldest: (link: Int, contact: UInt64)?
+        var ties = 0
+        for link in aggregation.links.indices where table[Int(aggregation.links[link].memberPosition)].status != .dead {
+            let contact = aggregation.links[link].lastContact
+            if let current = oldest, contact > current.contact { continue }
+            if contact == oldest?.contact {
+                ties += 1
+                guard random.index(below: ties) == 0 else { continue }
+            } else {
+                ties = 1
             }
-            let peer = aggregation.links[probeCursor].peer
-            let position = Int(aggregation.links[probeCursor].memberPosition)
-            probeCursor += 1
-            if table[position].status != .dead { return (peer, position) }
+            oldest = (link, contact)
+        }
+        if let oldest {
+            let link = aggregation.links[oldest.link]
+            return (link.peer, Int(link.memberPosition))
         }
         guard let member = randomMember(where: { $0.status != .dead }), let position = table.position(of: member)
         else { return nil }
@@ -1003,7 +1021,7 @@ extension GossipInstance {
         }
         if configuration.retriesDirectProbe {
             // The retry carries the aggregation request again: if the first ping or its ack was lost, the link is
-            // repaired in this period rather than at its next turn in the round-robin.
+            // repaired in this period rather than at its next turn.
             var payload: AggregationPayload?
             if probe.targetPosition < table.count, table[probe.targetPosition].address == probe.target {
                 let link = Int(table[probe.targetPosition].link)
@@ -1072,6 +1090,10 @@ extension GossipInstance {
             // of it look like more loss, and ask for ever more probes before declaring it.
             recordFirstPings(answered: !current.isIndirect)
             probe = nil
+            if sender != current.target, current.targetPosition < table.count,
+               table[current.targetPosition].address == current.target, table[current.targetPosition].link >= 0 {
+                aggregation.heard(onLinkAt: Int(table[current.targetPosition].link)) // through a relay
+            }
             localHealth = Swift.max(0, localHealth - 1)
             if current.exchangesAggregation, sender != current.target || !carriedAggregation {
                 // Alive, but the aggregation exchange did not complete: the link may hold a transfer one end has
@@ -1237,12 +1259,6 @@ extension GossipInstance {
         if let movedPosition = aggregation.removeLink(at: link) { table[movedPosition].link = Int32(link) }
     }
 
-    /// Shuffles the links and records their new positions.
-    private mutating func shuffleLinks() {
-        aggregation.shuffleLinks(using: &random)
-        for link in aggregation.links.indices { table[Int(aggregation.links[link].memberPosition)].link = Int32(link) }
-    }
-
     /// Sends the writer's flow to a reader whose proposal was refused (in a `gossip` message: nothing answers it),
     /// and probes the reader soon with the flow again: the reader applied its proposal already, and if this
     /// correction is lost the link would stay inconsistent until its next turn.
@@ -1279,6 +1295,7 @@ extension GossipInstance {
                 return nil
             }
             link = addLink(toMemberAt: position, chosen: false)
+            aggregation.heard(onLinkAt: link) // the request that opened it
         }
         // A leader with a death certificate is refused, unless its claim is younger than the certificate: then it
         // vouched for itself after its supposed death (the refutation has not reached this node yet).

@@ -76,6 +76,36 @@ final class GossipInstanceTests: XCTestCase {
                        "one probe per protocol period")
     }
 
+    func testTheProbeGoesToThePartnerHeardFromLeastRecentlyAndARelayedAckCountsAsHearingFromIt() throws {
+        var instance = node(knowing: [2, 3, 4, 5], configuration: GossipConfiguration())
+        let request = AggregationPayload(epoch: 0, linkSequence: 1, leader: peer(2), leaderAge: 0, flow: .init(),
+                                         estimate: .init(), extrema: .init())
+        // Each member opens a link with an aggregation request, in this order; then 4 speaks again.
+        for (time, member) in [(100, 4), (200, 2), (300, 5), (400, 3)] {
+            _ = instance.receive(message(from: peer(member), .ping(sequence: 1), aggregation: request),
+                                 now: .milliseconds(time))
+        }
+        XCTAssertEqual(Set(instance.partners), Set([2, 3, 4, 5].map(peer)))
+        _ = instance.receive(message(from: peer(4), .gossip), now: .milliseconds(500))
+        let first = try probe(in: tick(&instance, at: 1_000))
+        XCTAssertEqual(first.to, peer(2), "heard from at 200 ms, the longest ago")
+        // 2 answers only through a helper (not 3), twice: the exchange did not complete, so it is probed again
+        // at once (a repair), and the relayed acks are news of 2 as well.
+        func answerThroughAHelper(_ ping: Sent, at time: Int) throws {
+            let helpers = tick(&instance, at: time + 400).sent.filter(\.kind.isPingRequest).map(\.to)
+            let helper = try XCTUnwrap(helpers.first { $0 != peer(3) })
+            _ = instance.receive(message(from: helper, .ack(sequence: try XCTUnwrap(ping.kind.sequence))),
+                                 now: .milliseconds(time + 500))
+        }
+        try answerThroughAHelper(first, at: 1_000)
+        let repair = try probe(in: tick(&instance, at: 2_000))
+        XCTAssertEqual(repair.to, peer(2), "the repair")
+        try answerThroughAHelper(repair, at: 2_000)
+        XCTAssertEqual(instance.member(peer(2))?.status, .alive)
+        // Then 3, heard from at 400 ms, and not 2: without the relayed acks, 2 would still date from 200 ms.
+        XCTAssertEqual(try probe(in: tick(&instance, at: 3_000)).to, peer(3))
+    }
+
     // MARK: indirect probes (SWIM §3.1)
 
     func testASilentTargetIsPingedIndirectlyThroughKOtherMembersAndOnceMoreDirectly() throws {
@@ -173,9 +203,9 @@ final class GossipInstanceTests: XCTestCase {
     func testIndependentConfirmationsShortenTheSuspicionButNeverBelowTheMinimum() throws {
         // falseSuspicionTolerance 1 turns the loss-aware re-probing off: Lifeguard's timeout alone.
         let configuration = membershipOnly { $0.falseSuspicionTolerance = 1 }
-        // Nine members (n ≤ 10, so Min = α = 0.67 periods and Max = β · α = 4.02); the failed retry of the direct
+        // Nine members (n ≤ 10, so Min = α = 0.5 periods and Max = β · α = 3); the failed retry of the direct
         // ping is one confirmation, each other accuser one more, and K = 3 bring it down to Min.
-        let expected: [Double] = [4.345, 3.365_187_7, 2.67, 2.67, 2.67, 2.67]
+        let expected: [Double] = [3.75, 3.018_797, 2.5, 2.5, 2.5, 2.5]
         for others in 0..<expected.count {
             var instance = node(knowing: Array(2...9), configuration: configuration)
             let target = try probe(in: tick(&instance, at: 1_000)).to
@@ -206,11 +236,11 @@ final class GossipInstanceTests: XCTestCase {
         let target = try probe(in: tick(&instance, at: 1_000)).to
         XCTAssertEqual(tick(&instance, at: 1_400).sent.filter(\.kind.isPing), [], "no second direct ping")
         _ = tick(&instance, at: 2_000)
-        // No confirmation at all: β · α = 6 · 0.67 = 4.02 periods; the node's own later failed probes of the
-        // suspect are not independent confirmations.
+        // No confirmation at all: β · α = 6 · 0.5 = 3 periods; the node's own later failed probes of the suspect
+        // are not independent confirmations.
         let death = try XCTUnwrap(firstTime(&instance, from: 2_010, to: 10_000, where: isDeath(of: target)))
-        XCTAssertGreaterThanOrEqual(death, 6.02 - 1e-9)
-        XCTAssertLessThan(death, 6.03 + 1e-9)
+        XCTAssertGreaterThanOrEqual(death, 5 - 1e-9)
+        XCTAssertLessThan(death, 5.01 + 1e-9)
     }
 
     func testADeathNeedsTheTimeoutAndEnoughOwnFailedProbesUnderTheMeasuredLoss() throws {
@@ -224,11 +254,12 @@ final class GossipInstanceTests: XCTestCase {
         let target = try probe(in: tick(&instance, at: 1_000)).to
         _ = tick(&instance, at: 1_400)
         _ = tick(&instance, at: 2_000)
-        // The timeout is stretched to the re-probe time (above Lifeguard's 2.345 periods), and the suspect is
-        // re-probed every period meanwhile: failures at 2, 3, 4, 5, 6 and 7 s.
-        XCTAssertEqual(instance.suspicionTimeout(confirmations: 1), .seconds(1) * instance.reprobePeriods)
+        // The timeout is stretched to the re-probes (above Lifeguard's 1.75 periods): 5.118 periods from the first
+        // probe's start, 4.118 from the accusation at its end; and the suspect is re-probed every period meanwhile,
+        // so the sixth failure, at 7 s, completes the count past the timeout (6.118 s).
+        XCTAssertEqual(instance.suspicionTimeout(confirmations: 1), .seconds(1) * (instance.reprobePeriods - 1))
         let death = try XCTUnwrap(firstTime(&instance, from: 2_010, to: 20_000, where: isDeath(of: target)))
-        XCTAssertEqual(death, 7.12, accuracy: 1e-9, "2 s + 5.118 periods, at the next 10 ms tick")
+        XCTAssertEqual(death, 7, accuracy: 1e-9, "the tick of the sixth failed probe")
         XCTAssertEqual(instance.counters.probesFailed, 6)
     }
 
@@ -242,7 +273,7 @@ final class GossipInstanceTests: XCTestCase {
         _ = tick(&instance, at: 1_400)
         _ = tick(&instance, at: 2_000)
         let deadline = try XCTUnwrap(instance.suspicions.first { $0.member == target }).deadline.seconds
-        XCTAssertEqual(deadline, 7.118, accuracy: 1e-3)
+        XCTAssertEqual(deadline, 6.118, accuracy: 1e-3)
         var death: Double?
         for time in stride(from: 2_010, through: 60_000, by: 10) where death == nil {
             let failedBefore = instance.counters.probesFailed
@@ -501,9 +532,9 @@ final class GossipInstanceTests: XCTestCase {
             _ = instance.receive(message(from: helper, .nack(sequence: 1)), now: .milliseconds(1_700))
         }
         _ = tick(&instance, at: 2_000)
-        // The failed retry and two nackers: three confirmations, K = 3, so the shortest timeout, Min = 0.67.
+        // The failed retry and two nackers: three confirmations, K = 3, so the shortest timeout, Min = 0.5.
         let death = try XCTUnwrap(firstTime(&instance, from: 2_010, to: 10_000, where: isDeath(of: ping.to)))
-        XCTAssertEqual(death, 2.67, accuracy: 0.0101)
-        XCTAssertGreaterThanOrEqual(death, 2.67 - 1e-9)
+        XCTAssertEqual(death, 2.5, accuracy: 0.0101)
+        XCTAssertGreaterThanOrEqual(death, 2.5 - 1e-9)
     }
 }
