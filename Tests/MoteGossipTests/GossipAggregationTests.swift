@@ -186,7 +186,7 @@ final class GossipAggregationTests: XCTestCase {
         network.advance()
         XCTAssertFalse(network.nodes[0].partners.contains(peer(6)), "gone at the end of the grace period")
         // The survivors then agree on count, sums, averages and variances of their own readings.
-        network.run(until: network.now + .seconds(50))
+        network.run(until: network.now + .seconds(35))
         for index in 0..<5 {
             assertEstimates(of: network, at: index, match: Array(six.prefix(5)), tolerance: 1e-12, extrema: false)
         }
