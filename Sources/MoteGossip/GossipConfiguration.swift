@@ -19,7 +19,8 @@ public struct GossipConfiguration: Sendable {
     /// Lifeguard's α: the shortest suspicion lasts α · max(1, log10 n) protocol periods, n the member count.
     /// memberlist uses 4 for one-second periods; the default here is smaller so that a crashed node is dead
     /// everywhere within five periods, with the loss-derived re-probes (`falseSuspicionTolerance`) keeping false
-    /// declarations away: 1.5 periods at 1,000 members, the second failed probe's time at 10 % loss.
+    /// declarations away. At 1,000 members it is 1.5 periods: at 10 % loss two failed probes suffice, the second a
+    /// period after the accusation, and the half period left gives a refutation time to arrive.
     public var suspicionMultiplier = 0.5
     /// Lifeguard's β: an unconfirmed suspicion lasts β times the shortest.
     public var suspicionMaximumMultiplier = 6.0

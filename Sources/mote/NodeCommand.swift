@@ -106,6 +106,13 @@ extension Node {
             let seedAddresses = try seeds.map { seed in
                 try node { () throws(NodeError) in try NodeAddress(parsing: seed, option: "--join") }
             }
+            // An IPv4 socket's sends to an IPv6 member fail one by one, and the member would be accused of them.
+            let given = [("--advertise", advertise ?? listen, advertised)]
+                + zip(seeds, seedAddresses).map { ("--join", $0, $1) }
+            for (option, text, address) in given where !listenAddress.reaches(address) {
+                throw Failure("\(option) \(text) is IPv6, but --listen \(listen) opens an IPv4 socket: "
+                              + "listen on [::]:PORT to reach both", code: Failure.usage)
+            }
             let keyring = try node { () throws(NodeError) in try KeyFile.load(path: keyFile) }
             _ = try board.board() // the board's own errors, with their exit codes, before anything starts
             let (profile, _) = try powerModel.load()

@@ -36,6 +36,10 @@ final class NodeCommandTests: MoteProcessTestCase {
         try assertFails(base + ["--listen", "localhost:7946"], code: 64, saying: "not a numeric IPv4 or IPv6")
         try assertFails(base + ["--listen", "127.0.0.1:7946", "--join", "10.0.0:1"], code: 64, saying: "--join")
         try assertFails(base + ["--listen", "0.0.0.0:7946"], code: 64, saying: "give --advertise")
+        try assertFails(base + ["--listen", "127.0.0.1:7946", "--join", "[::1]:7947"], code: 64,
+                        saying: "--join [::1]:7947 is IPv6, but --listen 127.0.0.1:7946 opens an IPv4 socket")
+        try assertFails(base + ["--listen", "0.0.0.0:7946", "--advertise", "[fd00::1]:7946"], code: 64,
+                        saying: "--advertise [fd00::1]:7946 is IPv6")
         try assertFails(base + ["--listen", "127.0.0.1:7946", "--period", "0s"], code: 64, saying: "--period")
     }
 

@@ -65,6 +65,13 @@ public struct NodeAddress: Sendable, Equatable, CustomStringConvertible {
         peer.ipv6High == 0 && (peer.ipv6Low == 0 || peer.ipv6Low == 0x0000_ffff_0000_0000)
     }
 
+    /// Whether a socket bound to this address can exchange datagrams with `other`. An IPv4 socket reaches IPv4
+    /// addresses only; an IPv6 one is not judged here (on `[::]` Linux carries IPv4 too, as v4-mapped addresses).
+    public func reaches(_ other: NodeAddress) -> Bool {
+        if case .v4 = socketAddress { return other.peer.ipv4 != nil }
+        return true
+    }
+
     /// `127.0.0.1:7946` or `[…]:7946`.
     public var description: String { peer.description }
 }

@@ -20,6 +20,19 @@ final class NodeSetupTests: XCTestCase {
         XCTAssertEqual(NodeAddress(peer: v4.peer)?.socketAddress, v4.socketAddress)
     }
 
+    func testAnIPv4SocketReachesIPv4AddressesOnly() throws {
+        let v4 = try NodeAddress(parsing: "0.0.0.0:7946", option: "--listen")
+        let dualStack = try NodeAddress(parsing: "[::]:7946", option: "--listen")
+        let mapped = try NodeAddress(parsing: "[::ffff:10.0.0.2]:7946", option: "--join")
+        let v6 = try NodeAddress(parsing: "[fd00::2]:7946", option: "--join")
+        let other = try NodeAddress(parsing: "10.0.0.2:7946", option: "--join")
+        XCTAssertTrue(v4.reaches(other))
+        XCTAssertTrue(v4.reaches(mapped), "an IPv4 address, however written")
+        XCTAssertFalse(v4.reaches(v6))
+        XCTAssertTrue(dualStack.reaches(other))
+        XCTAssertTrue(dualStack.reaches(v6))
+    }
+
     func testBadAddressesSayWhatIsWrong() {
         let cases: [(String, String)] = [
             ("127.0.0.1", "expected ADDRESS:PORT"), ("127.0.0.1:0", "1-65535"), ("127.0.0.1:65536", "1-65535"),
