@@ -659,8 +659,8 @@ extension GossipInstance {
     /// Lifeguard's dynamic suspicion timeout: from β · Min down to Min = α · max(1, log10 n) periods as
     /// independent confirmations C arrive, by Max − (Max − Min) · log(C + 1) / log(K + 1); and never shorter than
     /// the re-probes the loss calls for. The timer starts when the first probe has already failed, a period after
-    /// it began, so those re-probes take `reprobePeriods` − 1 periods more (counting that period again kept every
-    /// death at 10 % loss two periods after the accusation instead of one and a half).
+    /// it began, so those re-probes take `reprobePeriods` − 1 periods more (counting that period again held deaths
+    /// at 10 % loss to about two periods after the accusation, when the second failed probe comes after one).
     func suspicionTimeout(confirmations: Int) -> Duration {
         let members = Double(table.count + 1)
         let minimum = configuration.suspicionMultiplier * Swift.max(1, decimalLogarithm(members))
