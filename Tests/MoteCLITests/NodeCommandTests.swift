@@ -70,14 +70,20 @@ final class NodeCommandTests: MoteProcessTestCase {
                          "--listen", "127.0.0.1:7946"], code: 66, saying: "no such file")
     }
 
-    func testOneNodeReportsAsJSONAndLeavesItsStatus() throws {
+    /// One simulated node alone for three 100 ms rounds, printing as `output` says (`--json`, `--quiet`).
+    private func runOneNode(_ output: String) throws -> (run: Run, port: UInt16, directory: String, status: String) {
         let (directory, keyFile) = try keyDirectory()
         let port = try BoundUDPSocket.freePort()
         let status = directory + "/status.json"
         let run = try mote(["node", "--simulate", "--key-file", keyFile, "--listen", "127.0.0.1:\(port)",
-                            "--period", "100ms", "--rounds", "3", "--json", "--status-file", status,
+                            "--period", "100ms", "--rounds", "3", output, "--status-file", status,
                             "--state-dir", directory + "/state"])
         XCTAssertEqual(run.status, 0, run.stderr)
+        return (run, port, directory, status)
+    }
+
+    func testOneNodeReportsAsJSONAndLeavesItsStatus() throws {
+        let (run, port, directory, status) = try runOneNode("--json")
         let lines = run.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 3, run.stdout)
         let last = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data((lines.last ?? "").utf8))
@@ -98,13 +104,7 @@ final class NodeCommandTests: MoteProcessTestCase {
     }
 
     func testQuietPrintsNoReportsButKeepsTheStatus() throws {
-        let (directory, keyFile) = try keyDirectory()
-        let port = try BoundUDPSocket.freePort()
-        let status = directory + "/status.json"
-        let run = try mote(["node", "--simulate", "--key-file", keyFile, "--listen", "127.0.0.1:\(port)",
-                            "--period", "100ms", "--rounds", "3", "--quiet", "--status-file", status,
-                            "--state-dir", directory + "/state"])
-        XCTAssertEqual(run.status, 0, run.stderr)
+        let (run, _, _, status) = try runOneNode("--quiet")
         XCTAssertEqual(run.stdout, "")
         let shown = try mote(["node", "status", "--status-file", status, "--json"])
         XCTAssertEqual(shown.status, 0, shown.stderr)
