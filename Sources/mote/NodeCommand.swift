@@ -109,7 +109,7 @@ extension Node {
             // An IPv4 socket's sends to an IPv6 member fail one by one, and the member would be accused of them.
             let given = [("--advertise", advertise ?? listen, advertised)]
                 + zip(seeds, seedAddresses).map { ("--join", $0, $1) }
-            for (option, text, address) in given where !listenAddress.reaches(address) {
+            for (option, text, address) in given where !listenAddress.reaches(address.peer) {
                 throw Failure("\(option) \(text) is IPv6, but --listen \(listen) opens an IPv4 socket: "
                               + "listen on [::]:PORT to reach both", code: Failure.usage)
             }
@@ -150,6 +150,7 @@ extension Node {
             }
             running.waitUntilClosed()
             signals.forEach { $0.cancel() }
+            if let failure = running.socketFailure { throw Failure(failure) }
             if let failure = running.ledgerFailure { throw Failure(failure) }
         }
     }
@@ -254,6 +255,7 @@ extension Failure {
         case .noSensors: return unavailable
         case .energyLedger(let store): return Failure(store).code
         case .energyModel: return infeasible
+        case .socketFailed: return ioError
         }
     }
 }

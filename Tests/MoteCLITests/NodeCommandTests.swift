@@ -64,6 +64,18 @@ final class NodeCommandTests: MoteProcessTestCase {
                         code: 75, saying: "127.0.0.1:\(socket.port) is already in use")
     }
 
+    /// NIO closes a UDP socket on most send errors; the node then stops with exit 74, so that systemd's
+    /// `Restart=on-failure` starts it again (it used to exit 0 with a NIO complaint, and stay down).
+    func testASocketThatFailsStopsTheNodeWithAnIOError() throws {
+        let (directory, keyFile) = try keyDirectory()
+        let port = try BoundUDPSocket.freePort()
+        // A loopback socket cannot send to a documentation address (EINVAL here, ENETUNREACH with no route).
+        try assertFails(["node", "--simulate", "--key-file", keyFile, "--listen", "127.0.0.1:\(port)",
+                         "--join", "203.0.113.1:7946", "--period", "100ms", "--rounds", "50", "--quiet",
+                         "--state-dir", directory + "/state"],
+                        code: 74, saying: "the socket on 127.0.0.1:\(port) closed, sending to 203.0.113.1:7946: ")
+    }
+
     func testAMissingScenarioKeepsItsCode() throws {
         let (directory, keyFile) = try keyDirectory()
         try assertFails(["node", "--simulate", directory + "/none.toml", "--key-file", keyFile,

@@ -4,6 +4,7 @@ import MoteEnergy
 import MoteGossip
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// How a node runs: where it listens and what it advertises, whom it joins, its cluster and keys, the protocol's
 /// configuration, how often it samples its sensors and where it writes its status.
@@ -73,21 +74,24 @@ public final class GossipNode: Sendable {
     private let channel: any Channel
     private let group: MultiThreadedEventLoopGroup
     private let samplingGroup: MultiThreadedEventLoopGroup
-    private let ledgerOutcome: NodeLedgerOutcome
+    private let outcome: NodeOutcome
 
     /// The address the socket is bound to.
     public var boundAddress: SocketAddress? { channel.localAddress }
 
     /// Why the energy ledger could not be saved when the node closed, or nil (saved, or kept by no ledger). Read it
     /// after `waitUntilClosed`.
-    public var ledgerFailure: LedgerStoreError? { ledgerOutcome.finalFailure }
+    public var ledgerFailure: LedgerStoreError? { outcome.ledgerFailure }
+
+    /// Why the socket closed when nobody asked it to, or nil. Read it after `waitUntilClosed`.
+    public var socketFailure: NodeError? { outcome.socketFailure }
 
     private init(channel: any Channel, group: MultiThreadedEventLoopGroup,
-                 samplingGroup: MultiThreadedEventLoopGroup, ledgerOutcome: NodeLedgerOutcome) {
+                 samplingGroup: MultiThreadedEventLoopGroup, outcome: NodeOutcome) {
         self.channel = channel
         self.group = group
         self.samplingGroup = samplingGroup
-        self.ledgerOutcome = ledgerOutcome
+        self.outcome = outcome
     }
 
     /// Opens the sensors, binds the socket and starts gossiping; `onEvent` is called on the node's event loop.
@@ -127,7 +131,7 @@ public final class GossipNode: Sendable {
             try? samplingGroup.syncShutdownGracefully()
             throw error
         }
-        let ledgerOutcome = NodeLedgerOutcome()
+        let outcome = NodeOutcome()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         // Datagrams larger than the format allows still arrive (truncated to 2,048 bytes) and count as oversized.
         let bootstrap = DatagramBootstrap(group: group)
@@ -136,14 +140,14 @@ public final class GossipNode: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let handler = GossipChannelHandler(options: options, generation: generation, sampler: sampler,
                                                        samplingLoop: samplingLoop, origin: origin, ledger: ledger,
-                                                       ledgerOutcome: ledgerOutcome, onEvent: onEvent)
+                                                       outcome: outcome, onEvent: onEvent)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
         do {
             let channel = try bootstrap.bind(to: options.listen.socketAddress).wait()
             return GossipNode(channel: channel, group: group, samplingGroup: samplingGroup,
-                              ledgerOutcome: ledgerOutcome)
+                              outcome: outcome)
         } catch {
             try? group.syncShutdownGracefully()
             try? samplingGroup.syncShutdownGracefully()
@@ -153,14 +157,16 @@ public final class GossipNode: Sendable {
 
     /// Closes the socket; `waitUntilClosed` then returns.
     public func close() {
+        outcome.closeRequested = true
         channel.close(promise: nil)
     }
 
     /// Blocks until the node is closed, then releases its threads.
     public func waitUntilClosed() {
         try? channel.closeFuture.wait()
-        try? group.syncShutdownGracefully()
+        // The sampling loop first: a reading still in flight hops back to the node's loop, which must still run.
         try? samplingGroup.syncShutdownGracefully()
+        try? group.syncShutdownGracefully()
     }
 
     private static func bindError(_ error: any Error, address: NodeAddress) -> NodeError {
@@ -174,6 +180,30 @@ public final class GossipNode: Sendable {
         default:
             return .cannotBind(address: address.description, reason: String(cString: strerror(ioError.errnoCode)))
         }
+    }
+}
+
+/// How the node ended, read by the owner after it closed: the ledger's last save, and whether the socket failed.
+final class NodeOutcome: Sendable {
+    private let state = Mutex<(ledgerFailure: LedgerStoreError?, socketFailure: NodeError?, closeRequested: Bool)>(
+        (nil, nil, false))
+
+    /// The final ledger save's failure, or nil.
+    var ledgerFailure: LedgerStoreError? {
+        get { state.withLock { $0.ledgerFailure } }
+        set { state.withLock { $0.ledgerFailure = newValue } }
+    }
+
+    /// Why the socket closed on its own, or nil.
+    var socketFailure: NodeError? {
+        get { state.withLock { $0.socketFailure } }
+        set { state.withLock { $0.socketFailure = newValue } }
+    }
+
+    /// Whether the owner (or `stopAfterRounds`) closed the node: any other close is a failure.
+    var closeRequested: Bool {
+        get { state.withLock { $0.closeRequested } }
+        set { state.withLock { $0.closeRequested = newValue } }
     }
 }
 
@@ -192,13 +222,18 @@ final class GossipChannelHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private let origin: NIODeadline
     private var ledger: NodeLedgerKeeper?
-    private let ledgerOutcome: NodeLedgerOutcome
+    private let outcome: NodeOutcome
     /// The socket's bytes on the link (sealed datagrams and their UDP/IP headers), for the ledger.
     private var onAir = NodeEnergyAccount.Traffic()
     private var wakeUp: Scheduled<Void>?
     private var wakeUpAt: Duration?
     private var nonceGenerator = SystemRandomNumberGenerator()
     private var wire = NodeReport.Wire()
+    /// Authentic datagrams from members this socket cannot send to (IPv6 senders on an IPv4 socket).
+    private var unreachableSenders = 0
+    /// The last send that failed: NIO closes a datagram socket on most send errors (no route, a firewall's EPERM),
+    /// and this says why.
+    private var lastSendFailure: String?
     private var round = 0
     private var lastSample = LocalSample()
     private var statusFileFailed = false
@@ -206,14 +241,14 @@ final class GossipChannelHandler: ChannelInboundHandler {
 
     init(options: GossipNodeOptions, generation: UInt64, sampler: NIOLoopBound<SensorSampler>,
          samplingLoop: any EventLoop, origin: NIODeadline = .now(), ledger: NodeLedgerKeeper? = nil,
-         ledgerOutcome: NodeLedgerOutcome = NodeLedgerOutcome(),
+         outcome: NodeOutcome = NodeOutcome(),
          onEvent: @escaping @Sendable (GossipNodeEvent) -> Void) {
         self.options = options
         self.sampler = sampler
         self.samplingLoop = samplingLoop
         self.origin = origin
         self.ledger = ledger
-        self.ledgerOutcome = ledgerOutcome
+        self.outcome = outcome
         self.onEvent = onEvent
         var seedGenerator = SystemRandomNumberGenerator()
         instance = GossipInstance(address: options.advertise.peer, generation: generation,
@@ -245,7 +280,11 @@ final class GossipChannelHandler: ChannelInboundHandler {
         self.context = nil
         // The last period's CPU time and traffic, saved before the close completes (SIGINT, SIGTERM, --rounds).
         closeLedgerPeriod()
-        ledgerOutcome.finalFailure = ledger?.saveFailure
+        outcome.ledgerFailure = ledger?.saveFailure
+        if !outcome.closeRequested {
+            outcome.socketFailure = .socketFailed(address: options.listen.description,
+                                                  reason: lastSendFailure ?? "closed by the system")
+        }
         context.fireChannelInactive()
     }
 
@@ -257,9 +296,25 @@ final class GossipChannelHandler: ChannelInboundHandler {
             wire.bytesDropped += bytes.count
             return
         }
+        // An IPv4 socket cannot answer an IPv6 member, nor reach one it hears of, and NIO closes the socket on the
+        // first such send (EAFNOSUPPORT): such a sender is dropped, and such members are left out (dual-stack
+        // members carry them on).
+        var message = received.message
+        guard options.listen.reaches(message.sender) else {
+            wire.bytesDropped += bytes.count
+            unreachableSenders += 1
+            return
+        }
+        message.membership.removeAll { !options.listen.reaches($0.member) }
         wire.received += 1
         wire.bytesReceived += bytes.count
-        perform(instance.receive(received.message, now: now))
+        perform(instance.receive(message, now: now))
+    }
+
+    /// `strerror`'s text for a system call's error, else the error's own description.
+    private static func describe(_ error: any Error) -> String {
+        guard let ioError = error as? IOError else { return "\(error)" }
+        return "\(String(cString: strerror(ioError.errnoCode))) (errno \(ioError.errnoCode))"
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -301,7 +356,11 @@ final class GossipChannelHandler: ChannelInboundHandler {
         }
         let buffer = context.channel.allocator.buffer(bytes: sealed.bytes)
         let promise = context.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.assumeIsolated().whenFailure { [weak self] _ in self?.wire.sendFailures += 1 }
+        promise.futureResult.assumeIsolated().whenFailure { [weak self] error in
+            guard let self else { return }
+            self.wire.sendFailures += 1
+            self.lastSendFailure = "sending to \(target): \(Self.describe(error))"
+        }
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address.socketAddress, data: buffer)),
                       promise: promise)
         wire.sent += 1
@@ -368,6 +427,7 @@ final class GossipChannelHandler: ChannelInboundHandler {
             self.onEvent(.report(report))
             self.writeStatus(report)
             if let last = self.options.stopAfterRounds, self.round >= last {
+                self.outcome.closeRequested = true
                 context.close(promise: nil)
                 return
             }
@@ -409,6 +469,7 @@ final class GossipChannelHandler: ChannelInboundHandler {
         current.dropped = Dictionary(uniqueKeysWithValues: DropReason.allCases.compactMap { reason in
             endpoint.drops[reason] > 0 ? (reason.rawValue, endpoint.drops[reason]) : nil
         })
+        if unreachableSenders > 0 { current.dropped[NodeReport.Wire.unreachableSender] = unreachableSenders }
         let members = instance.members.sorted { $0.address < $1.address }.map {
             NodeReport.Member(address: $0.address.description, status: $0.status.description,
                               generation: $0.generation, incarnation: $0.incarnation)

@@ -67,8 +67,8 @@ public struct NodeAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether a socket bound to this address can exchange datagrams with `other`. An IPv4 socket reaches IPv4
     /// addresses only; an IPv6 one is not judged here (on `[::]` Linux carries IPv4 too, as v4-mapped addresses).
-    public func reaches(_ other: NodeAddress) -> Bool {
-        if case .v4 = socketAddress { return other.peer.ipv4 != nil }
+    public func reaches(_ other: PeerAddress) -> Bool {
+        if case .v4 = socketAddress { return other.ipv4 != nil }
         return true
     }
 

@@ -23,6 +23,9 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
     case energyLedger(LedgerStoreError)
     /// The power model cannot charge what the node does (no radio with a bit rate, a sensor without a current).
     case energyModel(String)
+    /// The running node's socket closed on its own: NIO closes a UDP socket on most send errors (no route to a
+    /// member, a firewall refusing it).
+    case socketFailed(address: String, reason: String)
 
     /// The message, without the `mote: ` prefix.
     public var description: String {
@@ -40,6 +43,8 @@ public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSensors(let reason): return reason
         case .energyLedger(let error): return error.description
         case .energyModel(let reason): return "energy ledger: \(reason)"
+        case .socketFailed(let address, let reason):
+            return "the socket on \(address) closed, \(reason); the node stopped"
         }
     }
 }

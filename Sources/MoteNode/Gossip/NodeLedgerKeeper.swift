@@ -1,6 +1,5 @@
 import Logging
 import MoteEnergy
-import Synchronization
 
 /// Where and how a gossip node keeps its energy ledger.
 public struct NodeEnergyOptions: Sendable {
@@ -88,16 +87,5 @@ struct NodeLedgerKeeper: Sendable {
             if saveFailure == nil { logger.warning("cannot save the energy ledger: \(error)") }
             saveFailure = error
         }
-    }
-}
-
-/// How the node's last ledger save went, read by the owner after the node closed.
-final class NodeLedgerOutcome: Sendable {
-    private let failure = Mutex<LedgerStoreError?>(nil)
-
-    /// The final save's failure, or nil.
-    var finalFailure: LedgerStoreError? {
-        get { failure.withLock { $0 } }
-        set { failure.withLock { $0 = newValue } }
     }
 }

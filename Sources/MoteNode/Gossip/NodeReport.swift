@@ -70,8 +70,12 @@ public struct NodeReport: Codable, Sendable, Equatable {
         public var bytesDropped: Int
         /// Datagrams that could not be sent (the socket refused them).
         public var sendFailures: Int
-        /// Datagrams dropped, per reason (`DropReason` raw values); reasons with no drop are left out.
+        /// Datagrams dropped, per reason (`DropReason` raw values, and `unreachableSender`); reasons with no drop
+        /// are left out.
         public var dropped: [String: Int]
+
+        /// The drop reason of an authentic datagram whose sender's address family the socket cannot send to.
+        public static let unreachableSender = "unreachable_sender"
 
         enum CodingKeys: String, CodingKey {
             case sent, received, dropped

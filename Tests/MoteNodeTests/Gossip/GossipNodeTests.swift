@@ -105,4 +105,40 @@ final class GossipNodeTests: XCTestCase {
         eventually("the node keeps reporting") { (firstReports.latest?.round ?? 0) > before + 2 }
         XCTAssertGreaterThanOrEqual(firstReports.latest?.wire.received ?? 0, 1)
     }
+
+    /// An IPv4 socket cannot send to IPv6 members; before this filter, the first such send closed the socket.
+    func testAnIPv4NodeLeavesOutIPv6MembersAndSenders() throws {
+        let reports = Reports()
+        let node = try startNode(reports: reports)
+        let target = try XCTUnwrap(node.boundAddress)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+        let socket = try DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
+        defer { try? socket.close().wait() }
+        let ipv4Member = PeerAddress(ipv4: 0x7f00_0001, port: 9)
+        let ipv6Member = try NodeAddress(parsing: "[fd00::2]:7946", option: "test").peer
+        let ipv6Sender = try NodeAddress(parsing: "[fd00::3]:7946", option: "test").peer
+        func send(from sender: PeerAddress, about members: [PeerAddress]) throws {
+            var endpoint = WireEndpoint(node: sender, generation: 1, cluster: "shell-test", keyring: Self.keyring)
+            let message = GossipMessage(
+                sender: sender, senderGeneration: 1, senderIncarnation: 0, receiverGeneration: 0,
+                kind: .ping(sequence: 1),
+                membership: members.map { MembershipUpdate(member: $0, generation: 1, incarnation: 0, status: .alive) })
+            let bytes = try endpoint.seal(message, nonce: [UInt8](repeating: 5, count: 12)).bytes
+            try socket.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: ByteBuffer(bytes: bytes))).wait()
+        }
+
+        // An IPv6 sender, even with news of an IPv4 member, cannot be answered: dropped whole.
+        try send(from: ipv6Sender, about: [PeerAddress(ipv4: 0x7f00_0001, port: 10)])
+        // An IPv4 sender's news of an IPv6 member is left out; the rest of its datagram counts.
+        try send(from: ipv4Member, about: [ipv6Member])
+        eventually("the IPv4 sender is a member and the IPv6 one is counted") {
+            let latest = reports.latest
+            return latest?.members.contains { $0.address == ipv4Member.description } == true
+                && latest?.wire.dropped[NodeReport.Wire.unreachableSender] == 1
+        }
+        let members = try XCTUnwrap(reports.latest?.members.map(\.address))
+        XCTAssertEqual(members, [ipv4Member.description], "neither IPv6 member, nor the news the IPv6 sender carried")
+        XCTAssertNil(node.socketFailure)
+    }
 }

@@ -26,11 +26,11 @@ final class NodeSetupTests: XCTestCase {
         let mapped = try NodeAddress(parsing: "[::ffff:10.0.0.2]:7946", option: "--join")
         let v6 = try NodeAddress(parsing: "[fd00::2]:7946", option: "--join")
         let other = try NodeAddress(parsing: "10.0.0.2:7946", option: "--join")
-        XCTAssertTrue(v4.reaches(other))
-        XCTAssertTrue(v4.reaches(mapped), "an IPv4 address, however written")
-        XCTAssertFalse(v4.reaches(v6))
-        XCTAssertTrue(dualStack.reaches(other))
-        XCTAssertTrue(dualStack.reaches(v6))
+        XCTAssertTrue(v4.reaches(other.peer))
+        XCTAssertTrue(v4.reaches(mapped.peer), "an IPv4 address, however written")
+        XCTAssertFalse(v4.reaches(v6.peer))
+        XCTAssertTrue(dualStack.reaches(other.peer))
+        XCTAssertTrue(dualStack.reaches(v6.peer))
     }
 
     func testBadAddressesSayWhatIsWrong() {
