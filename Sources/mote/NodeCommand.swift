@@ -106,7 +106,7 @@ extension Node {
             let seedAddresses = try seeds.map { seed in
                 try node { () throws(NodeError) in try NodeAddress(parsing: seed, option: "--join") }
             }
-            // An IPv4 socket's sends to an IPv6 member fail one by one, and the member would be accused of them.
+            // An IPv4 socket cannot send to an IPv6 member: NIO would close the socket on the first try.
             let given = [("--advertise", advertise ?? listen, advertised)]
                 + zip(seeds, seedAddresses).map { ("--join", $0, $1) }
             for (option, text, address) in given where !listenAddress.reaches(address.peer) {
