@@ -1,6 +1,7 @@
 import MoteEnergy
 
-/// Why a gossip node cannot start: each case is one line for the user, and maps to its own exit code in the CLI.
+/// Why a gossip node cannot start, or stopped on its own: each case is one line for the user, and maps to its own
+/// exit code in the CLI.
 public enum NodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An address argument is not `IPv4:PORT` or `[IPv6]:PORT`, or cannot be used where it was given.
     case badAddress(option: String, value: String, reason: String)
