@@ -7,7 +7,8 @@ public struct GossipConfiguration: Sendable {
     /// The protocol period T: one probe (and one aggregation exchange) per period.
     public var protocolPeriod: Duration = .seconds(1)
     /// How long a direct ping waits for its ack before indirect probes go out, stretched by local health (up to
-    /// the period less one unstretched timeout, which the indirect phase keeps).
+    /// the period less one unstretched timeout). The indirect phase lasts one unstretched timeout, and the probe
+    /// fails at its end.
     public var probeTimeout: Duration = .milliseconds(400)
     /// How many members are asked to ping a silent target on our behalf (SWIM's k).
     public var indirectProbeCount = 3

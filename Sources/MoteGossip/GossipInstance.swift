@@ -658,9 +658,10 @@ extension GossipInstance {
 
     /// Lifeguard's dynamic suspicion timeout: from β · Min down to Min = α · max(1, log10 n) periods as
     /// independent confirmations C arrive, by Max − (Max − Min) · log(C + 1) / log(K + 1); and never shorter than
-    /// the re-probes the loss calls for. The timer starts when the first probe has already failed, a period after
-    /// it began, so those re-probes take `reprobePeriods` − 1 periods more (counting that period again held deaths
-    /// at 10 % loss to about two periods after the accusation, when the second failed probe comes after one).
+    /// the re-probes the loss calls for. The timer starts when the first probe has already failed (on the
+    /// defaults 0.8 to 1 period after it began, as local health stretches it), so those re-probes take at most
+    /// `reprobePeriods` − 1 periods more (counting the first probe again held deaths at 10 % loss to about two
+    /// periods after the accusation, when the second failed probe comes after one).
     func suspicionTimeout(confirmations: Int) -> Duration {
         let members = Double(table.count + 1)
         let minimum = configuration.suspicionMultiplier * Swift.max(1, decimalLogarithm(members))
@@ -997,11 +998,18 @@ extension GossipInstance {
         // stretch ate the indirect phase, a probe at 30 % loss failed, by `reprobePeriods`' model, one time in four
         // instead of one in nine (10,000 nodes at 30 % loss: 491 false declarations in 80 periods, 81 with local
         // health off).
+        //
+        // The probe fails that one timeout after the indirect phase began, not at the end of the period: a crashed
+        // member is accused 0.2 periods sooner on the 0.4 s / 1 s defaults, and its re-probes, which start as soon
+        // as a probe fails, start as much sooner (each then lasts the period: the failure raised local health).
+        // Over 120 crashes of 1,000 nodes at 10 % loss (seeds 1 to 24), dead everywhere after 3.79 periods on
+        // average instead of 4.11, and 6 took over five periods instead of 13.
         let period = configuration.protocolPeriod
         let longest = Swift.max(configuration.probeTimeout, period - configuration.probeTimeout)
         let timeout = Swift.min(configuration.probeTimeout * (localHealth + 1), longest)
+        let deadline = now + Swift.min(timeout + configuration.probeTimeout, period)
         probe = Probe(target: target, targetPosition: position, sequence: probeSequence,
-                      directDeadline: now + timeout, deadline: now + period, exchangesAggregation: payload != nil)
+                      directDeadline: now + timeout, deadline: deadline, exchangesAggregation: payload != nil)
         send(.ping(sequence: probeSequence), to: target, at: position, aggregation: payload, into: &directives)
     }
 
@@ -1117,9 +1125,12 @@ extension GossipInstance {
             return
         }
         guard relays.count < 4 * Swift.max(1, configuration.indirectProbeCount) * 4 else { return }
+        // Lifeguard's nack (§IV.A; memberlist sends it at 80 % of the timeout): the requester's probe fails one
+        // timeout after it asked, so the relay answers at half of it, leaving the other half for the request to
+        // arrive and the nack to travel back.
         probeSequence &+= 1
         relays.append(Relay(requester: requester, requesterSequence: sequence, target: target,
-                            sequence: probeSequence, nackDeadline: now + configuration.probeTimeout * 0.8))
+                            sequence: probeSequence, nackDeadline: now + configuration.probeTimeout * 0.5))
         send(.ping(sequence: probeSequence), to: target, into: &directives)
     }
 

@@ -144,9 +144,10 @@ final class GossipInstanceTests: XCTestCase {
         var relay = node(3, knowing: [1, 2])
         _ = relay.receive(message(from: peer(1), .pingRequest(sequence: 9, target: peer(2))), now: .milliseconds(500))
         let nack = Sent(message: message(from: peer(3), .nack(sequence: 9)), to: peer(1))
-        // Lifeguard §IV.A: the relay answers within 80 % of the probe timeout, so the nack arrives in time.
-        XCTAssertFalse(tick(&relay, at: 819).sent.contains(nack))
-        XCTAssertEqual(tick(&relay, at: 820).sent.filter { $0.kind == .nack(sequence: 9) }, [nack])
+        // Lifeguard §IV.A: the relay answers within the probe timeout; at half of it, since the requester's probe
+        // fails one timeout after it asked, and the request and the nack each travel half of it at most.
+        XCTAssertFalse(tick(&relay, at: 699).sent.contains(nack))
+        XCTAssertEqual(tick(&relay, at: 700).sent.filter { $0.kind == .nack(sequence: 9) }, [nack])
         XCTAssertFalse(tick(&relay, at: 900).sent.contains(nack), "one nack only")
     }
 
@@ -173,11 +174,11 @@ final class GossipInstanceTests: XCTestCase {
         var instance = node(knowing: [2, 3, 4, 5, 6])
         let target = try probe(in: tick(&instance, at: 1_000)).to
         _ = tick(&instance, at: 1_400)
-        XCTAssertEqual(tick(&instance, at: 1_999), [])
-        // At the period's end: suspect, and the next probe (out of turn: an accusation goes first) asks the target
-        // itself, carrying the suspicion so that it can refute.
+        XCTAssertEqual(tick(&instance, at: 1_799), [])
+        // One unstretched timeout after the indirect phase began: suspect, and the next probe (out of turn: an
+        // accusation goes first) asks the target itself at once, carrying the suspicion so that it can refute.
         let accusation = fact(target, .suspect, accuser: peer(1))
-        XCTAssertEqual(tick(&instance, at: 2_000), [
+        XCTAssertEqual(tick(&instance, at: 1_800), [
             .memberChanged(MemberChange(member: target, generation: 1, incarnation: 0, previous: .alive,
                                         current: .suspect)),
             .send(message(from: peer(1), .ping(sequence: 2), membership: [accusation]), to: target),
@@ -350,14 +351,28 @@ final class GossipInstanceTests: XCTestCase {
         // that the helpers' two round trips still fit before the period ends. Before, the stretch ran to 800 ms,
         // and at 30 % loss a node whose health had risen lost its indirect probes altogether.
         var instance = node(knowing: Array(2...9))
-        for period in 1...5 { // failures without nacks: +2 each
-            _ = tick(&instance, at: period * 1_000)
-            _ = tick(&instance, at: period * 1_000 + 900)
-        }
+        let start = try XCTUnwrap(startOfAProbe(&instance, from: 1_000, atHealth: 7))
+        XCTAssertEqual(tick(&instance, at: start + 599).sent.filter(\.kind.isPingRequest), [])
+        XCTAssertEqual(tick(&instance, at: start + 600).sent.filter(\.kind.isPingRequest).count, 3)
         XCTAssertEqual(instance.localHealth, 7)
-        _ = try probe(in: tick(&instance, at: 6_000))
-        XCTAssertEqual(tick(&instance, at: 6_599).sent.filter(\.kind.isPingRequest), [])
-        XCTAssertEqual(tick(&instance, at: 6_600).sent.filter(\.kind.isPingRequest).count, 3)
+    }
+
+    /// Ticks `instance` every 10 ms from `time`, nobody answering, until its local health is `health`, then until
+    /// its next probe starts; returns that start in milliseconds (the tick has run).
+    private func startOfAProbe(_ instance: inout GossipInstance, from time: Int, atHealth health: Int) -> Int? {
+        var time = time
+        while instance.localHealth < health {
+            guard time < 60_000 else { return nil }
+            _ = tick(&instance, at: time)
+            time += 10
+        }
+        let running = instance.probe?.sequence
+        while time < 60_000 {
+            _ = tick(&instance, at: time)
+            if let probe = instance.probe, probe.sequence != running { return time }
+            time += 10
+        }
+        return nil
     }
 
     func testAProbeWhoseTargetIsDeclaredDeadMeanwhileEndsWithoutPenalty() throws {
@@ -474,51 +489,44 @@ final class GossipInstanceTests: XCTestCase {
     // MARK: Lifeguard local health (§IV.A)
 
     func testLocalHealthRisesWithFailedProbesFallsWithAcksAndStretchesTheProbeTimeout() throws {
-        // A 100 ms probe timeout, so that the stretch (timeout × (health + 1), at most 80 % of the period) shows.
+        // A 100 ms probe timeout, so that the stretch (timeout × (health + 1), up to the period less one
+        // unstretched timeout) shows. Each probe fails one unstretched timeout after its indirect phase began, and
+        // the next, of the member it accused, starts in that tick.
         let configuration = membershipOnly { $0.probeTimeout = .milliseconds(100) }
         var instance = node(knowing: [2, 3, 4, 5, 6], configuration: configuration)
-        var start = 1_000
-        /// Starts the probe at `start`, checks when its indirect phase begins, and returns target and helpers.
-        func probeAndWaitForIndirect(expectedTimeout: Int) throws -> (Sent, [PeerAddress]) {
-            let ping = try probe(in: tick(&instance, at: start))
+        /// Checks that the probe started at `start` goes indirect after `expectedTimeout`, and returns its helpers.
+        func helpers(ofProbeStartedAt start: Int, expectedTimeout: Int) -> [PeerAddress] {
             XCTAssertEqual(tick(&instance, at: start + expectedTimeout - 1).sent.filter(\.kind.isPingRequest), [],
                            "health \(instance.localHealth)")
             let helpers = tick(&instance, at: start + expectedTimeout).sent.filter(\.kind.isPingRequest).map(\.to)
             XCTAssertEqual(helpers.count, 3, "health \(instance.localHealth): indirect at \(expectedTimeout) ms")
-            return (ping, helpers)
+            return helpers
         }
 
-        // Healthy: 100 ms. The probe fails and no helper sent a nack: +1 for the failure, +1 for the missing nacks
-        // (the fault may be this node's own).
-        _ = try probeAndWaitForIndirect(expectedTimeout: 100)
-        start += 1_000
-        _ = tick(&instance, at: start - 1)
+        // Healthy: 100 ms.
+        _ = try probe(in: tick(&instance, at: 1_000))
+        _ = helpers(ofProbeStartedAt: 1_000, expectedTimeout: 100)
         XCTAssertEqual(instance.localHealth, 0)
-        // Health 2 once this tick fails the probe: the next probe (the accusation) waits 300 ms.
-        let (ping, helpers) = try probeAndWaitForIndirect(expectedTimeout: 300)
+        // The probe fails and no helper sent a nack: +1 for the failure, +1 for the missing nacks (the fault may be
+        // this node's own). Health 2: the accusation's probe waits 300 ms.
+        let accusation = try probe(in: tick(&instance, at: 1_200))
         XCTAssertEqual(instance.localHealth, 2)
         // Every helper answers with a nack: the network works here, only the failure counts (+1).
-        for helper in helpers {
-            _ = instance.receive(message(from: helper, .nack(sequence: try XCTUnwrap(ping.kind.sequence))),
-                                 now: .milliseconds(start + 350))
+        for helper in helpers(ofProbeStartedAt: 1_200, expectedTimeout: 300) {
+            _ = instance.receive(message(from: helper, .nack(sequence: try XCTUnwrap(accusation.kind.sequence))),
+                                 now: .milliseconds(1_550))
         }
-        start += 1_000
-        let (retry, _) = try probeAndWaitForIndirect(expectedTimeout: 400)
+        let retry = try probe(in: tick(&instance, at: 1_600))
         XCTAssertEqual(instance.localHealth, 3)
+        _ = helpers(ofProbeStartedAt: 1_600, expectedTimeout: 400)
         // An ack lowers it by one.
         _ = instance.receive(message(from: retry.to, .ack(sequence: try XCTUnwrap(retry.kind.sequence))),
-                             now: .milliseconds(start + 450))
+                             now: .milliseconds(2_050))
         XCTAssertEqual(instance.localHealth, 2)
         // Failures without nacks drive it to its maximum, S − 1 = 7: 800 ms, below the cap (the period less one
         // unstretched timeout, 900 ms).
-        for _ in 0..<4 {
-            start += 1_000
-            _ = tick(&instance, at: start)
-            _ = tick(&instance, at: start + 800)
-        }
-        XCTAssertEqual(instance.localHealth, 7)
-        start += 1_000
-        _ = try probeAndWaitForIndirect(expectedTimeout: 800)
+        let start = try XCTUnwrap(startOfAProbe(&instance, from: 2_060, atHealth: 7))
+        _ = helpers(ofProbeStartedAt: start, expectedTimeout: 800)
         XCTAssertEqual(instance.localHealth, 7)
     }
 

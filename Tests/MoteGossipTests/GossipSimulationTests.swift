@@ -129,7 +129,7 @@ final class GossipSimulationTests: XCTestCase {
 
     // MARK: failure detection
 
-    func testNoFalseDeathsUnderTenPercentLoss() {
+    func testNoFalseDeathsUnderTenPercentLoss() throws {
         var scenario = GossipScenario(nodes: 200)
         scenario.loss = 0.1
         var simulation = GossipSimulation(scenario)
@@ -142,7 +142,19 @@ final class GossipSimulationTests: XCTestCase {
         XCTAssertEqual(last?.liveNodes, 200)
         XCTAssertEqual(last?.membershipAccuracy, 1)
         XCTAssertEqual(last?.worstMembershipAccuracy, 1)
-        XCTAssertTrue(simulation.nodes.allSatisfy { $0.members.allSatisfy { $0.status == .alive } })
+        // A probe of a live member fails about one time in 700 at this loss, so a few suspicions are always under
+        // way (in 75 of these 300 rounds); none ends in a death, and each is refuted: the suspect's incarnation
+        // rises within a few periods.
+        var suspicions: [(observer: Int, member: MemberSnapshot)] = []
+        for (observer, node) in simulation.nodes.enumerated() {
+            XCTAssertFalse(node.members.contains { $0.status == .dead }, "node \(observer)")
+            suspicions += node.members.filter { $0.status == .suspect }.map { (observer, $0) }
+        }
+        for _ in 1...10 { XCTAssertEqual(simulation.step().falseDeclarations, 0) }
+        for (observer, suspect) in suspicions {
+            let now = try XCTUnwrap(simulation.nodes[observer].member(suspect.address))
+            XCTAssertTrue(now.status != .dead && now.incarnation > suspect.incarnation, "\(observer): \(now)")
+        }
     }
 
     func testACrashIsDetectedEverywhereAndTheCountDropsToTheSurvivors() throws {
