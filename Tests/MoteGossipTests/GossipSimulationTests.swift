@@ -142,9 +142,9 @@ final class GossipSimulationTests: XCTestCase {
         XCTAssertEqual(last?.liveNodes, 200)
         XCTAssertEqual(last?.membershipAccuracy, 1)
         XCTAssertEqual(last?.worstMembershipAccuracy, 1)
-        // A probe of a live member fails about one time in 700 at this loss, so a few suspicions are always under
-        // way (in 75 of these 300 rounds); none ends in a death, and each is refuted: the suspect's incarnation
-        // rises within a few periods.
+        // A probe of a live member fails about one time in 700 at this loss, so suspicions come and go (some
+        // suspicion was under way at the end of 75 of these 300 rounds); none ends in a death, and each is refuted:
+        // the suspect's incarnation rises within a few periods.
         var suspicions: [(observer: Int, member: MemberSnapshot)] = []
         for (observer, node) in simulation.nodes.enumerated() {
             XCTAssertFalse(node.members.contains { $0.status == .dead }, "node \(observer)")
