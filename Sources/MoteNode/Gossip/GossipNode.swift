@@ -170,17 +170,19 @@ public final class GossipNode: Sendable {
     }
 
     private static func bindError(_ error: any Error, address: NodeAddress) -> NodeError {
-        guard let ioError = error as? IOError else {
-            return .cannotBind(address: address.description, reason: "\(error)")
-        }
-        switch ioError.errnoCode {
+        switch (error as? IOError)?.errnoCode {
         case EADDRINUSE: return .addressInUse(address.description)
         case EADDRNOTAVAIL: return .cannotBind(address: address.description, reason: "not an address of this machine")
         case EACCES: return .cannotBind(address: address.description, reason: "permission denied")
-        default:
-            return .cannotBind(address: address.description, reason: String(cString: strerror(ioError.errnoCode)))
+        default: return .cannotBind(address: address.description, reason: describe(error))
         }
     }
+}
+
+/// `strerror`'s text and the number for a system call's error, else the error's own description.
+private func describe(_ error: any Error) -> String {
+    guard let ioError = error as? IOError else { return "\(error)" }
+    return "\(String(cString: strerror(ioError.errnoCode))) (errno \(ioError.errnoCode))"
 }
 
 /// How the node ended, read by the owner after it closed: the ledger's last save, and whether the socket failed.
@@ -311,12 +313,6 @@ final class GossipChannelHandler: ChannelInboundHandler {
         perform(instance.receive(message, now: now))
     }
 
-    /// `strerror`'s text for a system call's error, else the error's own description.
-    private static func describe(_ error: any Error) -> String {
-        guard let ioError = error as? IOError else { return "\(error)" }
-        return "\(String(cString: strerror(ioError.errnoCode))) (errno \(ioError.errnoCode))"
-    }
-
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A UDP socket reports, for instance, ICMP errors of earlier sends here; the node keeps running.
         logger.debug("socket error: \(error)")
@@ -359,7 +355,7 @@ final class GossipChannelHandler: ChannelInboundHandler {
         promise.futureResult.assumeIsolated().whenFailure { [weak self] error in
             guard let self else { return }
             self.wire.sendFailures += 1
-            self.lastSendFailure = "sending to \(target): \(Self.describe(error))"
+            self.lastSendFailure = "sending to \(target): \(describe(error))"
         }
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address.socketAddress, data: buffer)),
                       promise: promise)
