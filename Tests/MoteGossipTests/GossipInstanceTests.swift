@@ -419,14 +419,20 @@ final class GossipInstanceTests: XCTestCase {
         let reprobe = try probe(in: tick(&accuser, at: 2_000))
         let sequence = try XCTUnwrap(reprobe.kind.sequence)
 
-        // The suspect hears the accusation on the re-probe: incarnation 1, and the refutation rides on its ack.
+        // The suspect hears the accusation on the re-probe: incarnation 1. The refutation rides on its ack, and
+        // goes to the accuser in a datagram of its own as well: if the ack is lost, so is the only answer that
+        // would have cleared the suspicion before its deadline.
         var suspect = GossipInstance(address: target, generation: 1, configuration: membershipOnly(), randomSeed: 7,
                                      now: .zero)
         suspect.addMember(peer(1), generation: 1, now: .zero)
         let answer = suspect.receive(reprobe.message, now: .milliseconds(2_050))
         let refutation = message(from: target, incarnation: 1, .ack(sequence: sequence),
                                  membership: [fact(target, .alive, incarnation: 1)])
-        XCTAssertEqual(answer, [.send(refutation, to: peer(1))])
+        XCTAssertEqual(answer, [
+            .send(message(from: target, incarnation: 1, .gossip, membership: [fact(target, .alive, incarnation: 1)]),
+                  to: peer(1)),
+            .send(refutation, to: peer(1)),
+        ])
         XCTAssertEqual(suspect.incarnation, 1)
         XCTAssertEqual(suspect.counters.refutations, 1)
         XCTAssertEqual(suspect.localHealth, 1, "Lifeguard: being suspected counts against local health")

@@ -173,7 +173,61 @@ final class GossipMembershipTests: XCTestCase {
         XCTAssertEqual(refuted.member(peer(2))?.isPartner, true)
     }
 
+    func testAMemberBackFromTheDeadBecomesAPartnerOfAboutAsManyNodesAsItChose() throws {
+        // 200 nodes (different seeds) know members 2 ... 101 and chose 8 partners each. A member none of them had
+        // chosen is declared dead, then refutes. Each takes it as an extra partner with the chance 8 / 100: about 16
+        // of the 200 do (seeded, so exactly as many every run), not all 200, which made a member refuted after a
+        // network-wide false death the partner of nearly every node, beyond its `maximumLinks` (64).
+        let configuration = GossipConfiguration()
+        XCTAssertEqual(configuration.aggregationPartners, 8)
+        var relinked = 0
+        for seed in UInt64(1)...200 {
+            var instance = node(knowing: Array(2...101), configuration: configuration, randomSeed: seed)
+            _ = instance.tick(now: .seconds(1))
+            let returning = try XCTUnwrap((2...101).map(peer).first { instance.member($0)?.isPartner == false })
+            _ = instance.receive(message(from: peer(102), .gossip, membership: [fact(returning, .dead)]),
+                                 now: .milliseconds(1_100))
+            XCTAssertEqual(instance.member(returning)?.status, .dead)
+            _ = instance.receive(message(from: peer(102), .gossip,
+                                         membership: [fact(returning, .alive, incarnation: 1)]),
+                                 now: .milliseconds(1_200))
+            XCTAssertEqual(instance.member(returning)?.status, .alive)
+            if instance.member(returning)?.isPartner == true { relinked += 1 }
+        }
+        XCTAssertTrue((8...32).contains(relinked), "\(relinked) of 200 took it as a partner (expected about 16)")
+    }
+
     // MARK: piggybacking (SWIM §4.1)
+
+    func testADeathTravelsOnEveryMessageThroughItsGraceAfterItsQueuedTransmissions() {
+        // Node 1 hears at 1.5 s that node 2 died. The death is queued for 4 transmissions (λ = 4, 4 members); after
+        // those, every message still carries it until its grace ends (8 s), so that a node the queued ones all
+        // missed still hears of it; after the grace, only the dead-member retries to node 2 carry it.
+        var instance = node(knowing: [2, 3, 4])
+        _ = instance.receive(message(from: peer(3), .gossip, membership: [fact(peer(2), .dead)]),
+                             now: .milliseconds(1_500))
+        let death = fact(peer(2), .dead)
+        var inGrace: [Bool] = []
+        var afterwards: [Bool] = []
+        for milliseconds in stride(from: 1_510, through: 20_000, by: 10) {
+            let now = Duration.milliseconds(milliseconds)
+            for sent in instance.tick(now: now).sent where sent.to != peer(2) {
+                if case .ping(let sequence) = sent.kind { // nodes 3 and 4 answer
+                    _ = instance.receive(message(from: sent.to, .ack(sequence: sequence)), now: now)
+                }
+                let carries = sent.message.membership.contains(death)
+                if now < .milliseconds(1_500) + GossipConfiguration().deadContributionGrace {
+                    inGrace.append(carries)
+                } else {
+                    afterwards.append(carries)
+                }
+            }
+        }
+        XCTAssertGreaterThan(inGrace.count, 8, "a probe a period, and the pushes of the death")
+        XCTAssertEqual(inGrace.filter { !$0 }, [], "every message in the grace carries the death")
+        XCTAssertGreaterThan(afterwards.count, 8)
+        XCTAssertEqual(afterwards.filter { $0 }, [], "none after it")
+    }
 
     func testEachUpdateIsPiggybackedTheRetransmitLimitTimes() {
         var instance = node(knowing: [2])
