@@ -251,7 +251,7 @@ final class GossipInstanceTests: XCTestCase {
         var instance = node(knowing: Array(2...9))
         XCTAssertEqual(instance.directProbeLoss, 0.5)
         XCTAssertEqual(instance.reprobePeriods, 5.118, accuracy: 1e-3)
-        XCTAssertEqual(instance.requiredFailedProbes, 6)
+        XCTAssertEqual(instance.reprobePeriods.rounded(.up), 6)
         let target = try probe(in: tick(&instance, at: 1_000)).to
         _ = tick(&instance, at: 1_400)
         _ = tick(&instance, at: 2_000)
@@ -267,7 +267,7 @@ final class GossipInstanceTests: XCTestCase {
     func testPastTheTimeoutASuspectStaysSuspectUntilEnoughOwnProbesOfItHaveFailed() throws {
         // The suspect answers this node's probes for a while without refuting (as when its acks come back through
         // a relay, which does not carry the accusation to it): Lifeguard's timeout passes, but the node's own
-        // failed probes are short of `requiredFailedProbes`, so it stays suspect. Then it falls silent: it is
+        // failed probes are short of the evidence a death needs (`isProven`), so it stays suspect. Then it falls silent: it is
         // declared dead in the very tick whose failed probe completes the count.
         var instance = node(knowing: Array(2...9))
         let target = try probe(in: tick(&instance, at: 1_000)).to
@@ -282,12 +282,14 @@ final class GossipInstanceTests: XCTestCase {
             if time == 9_000 {
                 XCTAssertEqual(instance.member(target)?.status, .suspect, "past the timeout")
                 XCTAssertEqual(instance.counters.probesFailed, 1)
-                XCTAssertGreaterThan(instance.requiredFailedProbes, 1)
+                XCTAssertGreaterThan(instance.reprobePeriods, 1)
             }
             if directives.contains(where: isDeath(of: target)) {
                 death = Double(time) / 1_000
-                XCTAssertGreaterThanOrEqual(instance.counters.probesFailed, instance.requiredFailedProbes)
-                XCTAssertLessThan(failedBefore, instance.requiredFailedProbes, "the failure completing the count")
+                // No helper nacks here: the failures alone are the evidence.
+                let required = Int(instance.reprobePeriods.rounded(.up))
+                XCTAssertGreaterThanOrEqual(instance.counters.probesFailed, required)
+                XCTAssertLessThan(failedBefore, required, "the failure completing the count")
             }
             // Every other member always answers; the suspect until 9 s.
             for ping in directives.sent where ping.kind.isPing && (ping.to != target || time < 9_000) {
@@ -297,6 +299,61 @@ final class GossipInstanceTests: XCTestCase {
         }
         XCTAssertEqual(instance.member(target)?.status, .dead)
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(death), 10, "at least one more probe of it had to fail")
+    }
+
+    func testTheEvidenceForADeathIsTheChanceOfALiveMemberFailingAsManyProbesWithAsManyNacks() {
+        // Under the prior (direct loss 0.5, so d = 0.5): a probe asking three helpers fails with
+        // p = (1 − d)² · (1 − d²)³ = 0.25 · 0.75³ ≈ 0.1055, and a failing helper of a live member nacks with
+        // r = d / (1 + d) = 1/3.
+        let instance = node(knowing: Array(2...9))
+        func proven(failed: Int, helpers: Int, nacks: Int) -> Bool {
+            instance.isProven(Suspicion(member: peer(2), accusedAt: .zero, deadline: .zero, accusers: [peer(1)],
+                                        failedProbes: failed, helpersAsked: helpers, nacks: nacks))
+        }
+        XCTAssertFalse(proven(failed: 5, helpers: 15, nacks: 0), "p⁵ ≈ 1.3e-5")
+        XCTAssertTrue(proven(failed: 6, helpers: 18, nacks: 0), "p⁶ ≈ 1.3e-6")
+        XCTAssertFalse(proven(failed: 2, helpers: 6, nacks: 6), "p² · r⁶ ≈ 1.5e-5")
+        XCTAssertTrue(proven(failed: 3, helpers: 9, nacks: 9), "p³ · r⁹ ≈ 6.0e-8")
+        XCTAssertFalse(proven(failed: 3, helpers: 9, nacks: 6), "p³ · P(Bin(9, r) ≥ 6) ≈ 1.2e-3 · 0.042")
+        XCTAssertTrue(proven(failed: 3, helpers: 9, nacks: 8), "p³ · P(Bin(9, r) ≥ 8) ≈ 1.2e-3 · 9.6e-4")
+        XCTAssertTrue(proven(failed: 3, helpers: 9, nacks: 20), "more nacks than helpers count as one each")
+        XCTAssertFalse(proven(failed: 7, helpers: 0, nacks: 0), "no helper asked: (1 − d)¹⁴ ≈ 6.1e-5")
+    }
+
+    func testNacksFromTheHelpersMakeTwoFailedProbesEnoughWhereSilentHelpersAskForThree() throws {
+        // A direct loss of 0.24 (d = 0.76): a probe of a live member fails with p = 0.24² · (1 − 0.76²)³ ≈ 4.3e-3,
+        // so failures alone need three (p² ≈ 1.9e-5 > 1e-5). A failing helper of a live member nacks with
+        // r = d / (1 + d) ≈ 0.43, a crashed member's with d: six nacks from six helpers leave p² · r⁶ ≈ 1.2e-7.
+        func death(nacking: Bool) throws -> (seconds: Double, failedProbes: Int) {
+            var instance = node(knowing: Array(2...9))
+            instance.recordFirstPings(answered: false, count: 4)
+            instance.recordFirstPings(answered: true, count: 17)
+            XCTAssertEqual(instance.directProbeLoss, 0.24, accuracy: 1e-12, "(4 · 0.5 + 4) / (4 + 21)")
+            XCTAssertEqual(instance.reprobePeriods.rounded(.up), 3)
+            let target = try probe(in: tick(&instance, at: 1_000)).to
+            for time in stride(from: 1_010, through: 10_000, by: 10) {
+                let directives = tick(&instance, at: time)
+                if directives.contains(where: isDeath(of: target)) {
+                    return (Double(time) / 1_000, instance.counters.probesFailed)
+                }
+                for request in directives.sent where nacking && request.kind.isPingRequest {
+                    _ = instance.receive(message(from: request.to, .nack(sequence: request.kind.sequence ?? 0)),
+                                         now: .milliseconds(time))
+                }
+            }
+            XCTFail("never declared dead")
+            return (0, 0)
+        }
+        // Accused when the first probe fails at 1.8 s; the second fails at 2.8 s. With the nacks that is proof,
+        // and the death waits only for the timer: Lifeguard's shortest (0.5 periods, the nacks confirm) stretched
+        // to the 2.117 − 1 periods of re-probing that failures alone would call for, so 2.917 s.
+        let nacked = try death(nacking: true)
+        XCTAssertEqual(nacked.failedProbes, 2)
+        XCTAssertEqual(nacked.seconds, 2.92, accuracy: 1e-9)
+        // Without nacks it takes the third failure, at 3.8 s.
+        let silent = try death(nacking: false)
+        XCTAssertEqual(silent.failedProbes, 3)
+        XCTAssertEqual(silent.seconds, 3.8, accuracy: 1e-9)
     }
 
     func testLossIsMeasuredOverEveryProbeOfAMemberThatProvedAliveAndNeverOverProbesOfTheDead() throws {
