@@ -267,8 +267,8 @@ final class GossipInstanceTests: XCTestCase {
     func testPastTheTimeoutASuspectStaysSuspectUntilEnoughOwnProbesOfItHaveFailed() throws {
         // The suspect answers this node's probes for a while without refuting (as when its acks come back through
         // a relay, which does not carry the accusation to it): Lifeguard's timeout passes, but the node's own
-        // failed probes are short of the evidence a death needs (`isProven`), so it stays suspect. Then it falls silent: it is
-        // declared dead in the very tick whose failed probe completes the count.
+        // failed probes are short of the evidence a death needs (`isProven`), so it stays suspect. Then it falls
+        // silent: it is declared dead in the very tick whose failed probe completes the count.
         var instance = node(knowing: Array(2...9))
         let target = try probe(in: tick(&instance, at: 1_000)).to
         _ = tick(&instance, at: 1_400)
