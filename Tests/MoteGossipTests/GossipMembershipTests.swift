@@ -175,9 +175,10 @@ final class GossipMembershipTests: XCTestCase {
 
     func testAMemberBackFromTheDeadBecomesAPartnerOfAboutAsManyNodesAsItChose() throws {
         // 200 nodes (different seeds) know members 2 ... 101 and chose 8 partners each. A member none of them had
-        // chosen is declared dead, then refutes. Each takes it as an extra partner with the chance 8 / 100: about 16
-        // of the 200 do (seeded, so exactly as many every run), not all 200, which made a member refuted after a
-        // network-wide false death the partner of nearly every node, beyond its `maximumLinks` (64).
+        // chosen is declared dead, then refutes. Each takes it as an extra partner with the chance 8 / 101 (the
+        // gossip's sender, 102, joins the table too): about 16 of the 200 do (seeded, so exactly as many every run),
+        // not all 200, which made a member refuted after a network-wide false death the partner of nearly every node,
+        // beyond its `maximumLinks` (64).
         let configuration = GossipConfiguration()
         XCTAssertEqual(configuration.aggregationPartners, 8)
         var relinked = 0
