@@ -697,13 +697,23 @@ extension GossipInstance {
     /// (0.40 to 0.51), so its sampling noise at 30 % loss sent the count from six down to two to four, and made
     /// false deaths a hundred times likelier than the tolerance.
     var reprobePeriods: Double {
-        let direct = 1 - Swift.min(Swift.max(directProbeLoss, 0), 1)
+        let direct = directDelivery
         guard direct < 1 else { return 0 }
-        let path = direct * direct
-        var failure = configuration.retriesDirectProbe ? (1 - direct) * (1 - direct) : 1 - direct
-        for _ in 0..<configuration.indirectProbeCount { failure *= 1 - path }
+        let failure = probeFailure(direct: direct, helpers: configuration.indirectProbeCount)
         guard failure > 0, failure < 1 else { return failure >= 1 ? Double(Int16.max) : 0 }
         return naturalLogarithm(configuration.falseSuspicionTolerance) / naturalLogarithm(failure)
+    }
+
+    /// d: the chance that a direct ping and its ack both arrive, 1 − `directProbeLoss`.
+    private var directDelivery: Double { 1 - Swift.min(Swift.max(directProbeLoss, 0), 1) }
+
+    /// The chance that a live member fails a probe that asked `helpers` intermediaries: its direct pings (the
+    /// first and, with `retriesDirectProbe`, the retry) go unanswered, 1 − d each, and so does every relayed path
+    /// of four datagrams, 1 − d² each.
+    private func probeFailure(direct: Double, helpers: Int) -> Double {
+        var failure = configuration.retriesDirectProbe ? (1 - direct) * (1 - direct) : 1 - direct
+        for _ in 0..<helpers { failure *= 1 - direct * direct }
+        return failure
     }
 
     private mutating func expireSuspicions(now: Duration, into directives: inout [GossipDirective]) {
@@ -1129,15 +1139,14 @@ extension GossipInstance {
     /// for a third failed probe whenever the estimate strayed above 0.224 (0.19 at 10 % loss); a crashed member's
     /// nacks usually make two enough.
     func isProven(_ suspicion: Suspicion) -> Bool {
-        let direct = 1 - Swift.min(Swift.max(directProbeLoss, 0), 1)
-        let path = direct * direct
-        var chance = 1.0
-        for _ in 0..<suspicion.failedProbes {
-            chance *= configuration.retriesDirectProbe ? (1 - direct) * (1 - direct) : 1 - direct
-        }
-        for _ in 0..<suspicion.helpersAsked { chance *= 1 - path }
-        // P(Binomial(helpers, r) ≥ nacks), summed from the top term down; no credit where rⁿ underflows.
+        guard suspicion.failedProbes > 0 else { return false }
+        let direct = directDelivery
         let helpers = suspicion.helpersAsked
+        // Every probe's direct pings failed, and every relayed path of all of them.
+        var chance = probeFailure(direct: direct, helpers: helpers)
+        let pings = probeFailure(direct: direct, helpers: 0)
+        for _ in 1..<suspicion.failedProbes { chance *= pings }
+        // P(Binomial(helpers, r) ≥ nacks), summed from the top term down; no credit where rⁿ underflows.
         let nacks = Swift.min(suspicion.nacks, helpers)
         if nacks > 0, direct > 0, chance > configuration.falseSuspicionTolerance {
             let nack = direct / (1 + direct)
