@@ -177,6 +177,8 @@ struct AggregationLink: Sendable {
     var memberPosition: Int32 = -1
     /// `contactClock` when the peer was last heard from (0: never); the probe goes to the smallest.
     var lastContact: UInt64 = 0
+    /// This node's requests on the link the peer answered in a row without its state (`refused(onLinkAt:)`).
+    var refusals: UInt8 = 0
 }
 
 /// How one estimate has moved: its last value and how many periods in a row it changed by less than the tolerance.
@@ -281,6 +283,13 @@ struct FlowUpdatingState: Sendable {
         links[position].memberPosition = Int32(memberPosition)
     }
 
+    /// Counts a request of this node's that the peer of the link at `position` answered without its state;
+    /// returns how many in a row (any payload from the peer ends the run).
+    mutating func refused(onLinkAt position: Int) -> Int {
+        if links[position].refusals < .max { links[position].refusals += 1 }
+        return Int(links[position].refusals)
+    }
+
     /// Records that the peer of the link at `position` was just heard from.
     mutating func heard(onLinkAt position: Int) {
         contactClock &+= 1
@@ -337,6 +346,7 @@ struct FlowUpdatingState: Sendable {
     /// - Parameter acceptsLeader: whether a smaller leader claim may be adopted (false for a member known dead).
     mutating func receive(_ payload: AggregationPayload, onLinkAt position: Int, isRequest: Bool,
                           acceptsLeader: (PeerAddress, UInt16) -> Bool) -> Outcome {
+        links[position].refusals = 0 // the peer keeps state for the link
         if payload.epoch > epoch { restart(epoch: payload.epoch) }
         guard payload.epoch == epoch else { return .ignored(reply: isRequest ? self.payload(onLinkAt: position) : nil) }
         // Ages travel one period older than they were sent: every node ages its copies once a period, each at its

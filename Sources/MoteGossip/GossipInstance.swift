@@ -236,6 +236,10 @@ public struct GossipInstance: Sendable {
     var urgentProbes: [UrgentProbe] = []
     var lastProbeWasQueued = false
     static let maximumUrgentProbes = 32
+    /// The last members whose refusals closed a link here (`partnerRefused(_:at:)`), newest last: not chosen again.
+    var refusers: [PeerAddress] = []
+    static let refusalsBeforeUnlinking = 2
+    static let rememberedRefusers = 8
     var nextGossipAt: Duration
     var nextDeadRetryAt: Duration
     var nextSeedRetryAt: Duration
@@ -1181,7 +1185,9 @@ extension GossipInstance {
             if current.exchangesAggregation, sender != current.target || !carriedAggregation {
                 // Alive, but the aggregation exchange did not complete: the link may hold a transfer one end has
                 // not seen. Only the initiator knows, so it asks again soon (and again, every other probe, until
-                // an exchange completes) instead of in its next turn.
+                // an exchange completes) instead of in its next turn; unless the target itself answered without
+                // its state, twice in a row.
+                if sender == current.target, partnerRefused(current.target, at: current.targetPosition) { return }
                 requestRepair(of: current.target)
             }
             return
@@ -1190,6 +1196,22 @@ extension GossipInstance {
             let relay = relays.remove(at: index)
             send(.ack(sequence: relay.requesterSequence), to: relay.requester, into: &directives)
         }
+    }
+
+    /// The partner at `position` answered this node's aggregation request without its state: it keeps no link to
+    /// this node and may open none (it is at `maximumLinks`), or does not take this node for alive yet. A
+    /// transient refusal passes, so the exchange is asked again once; a second refusal in a row closes the link
+    /// here. Repairing it every other probe took half of this node's probes for as long as the partner stayed
+    /// full, and a flow the partner no longer counts must leave the sums here as well. Returns whether it closed.
+    private mutating func partnerRefused(_ member: PeerAddress, at position: Int) -> Bool {
+        guard position < table.count, table[position].address == member, table[position].link >= 0,
+              aggregation.refused(onLinkAt: Int(table[position].link)) >= Self.refusalsBeforeUnlinking
+        else { return false }
+        dropLink(ofMemberAt: position)
+        refusers.removeAll { $0 == member }
+        refusers.append(member)
+        if refusers.count > Self.rememberedRefusers { refusers.removeFirst() }
+        return true
     }
 
     private mutating func relayProbe(to target: PeerAddress, for requester: PeerAddress, sequence: UInt32, now: Duration,
@@ -1295,13 +1317,16 @@ extension GossipInstance {
         maintainPartners()
     }
 
-    /// Keeps `aggregationPartners` chosen partners among live members (every member with `Int.max`).
+    /// Keeps `aggregationPartners` chosen partners among live members (every member with `Int.max`), none of them
+    /// a member that refused lately.
     private mutating func maintainPartners() {
         let wanted = configuration.aggregationPartners
         let cap = configuration.maximumLinks
+        let refusers = self.refusers
         if wanted == Int.max {
             for position in 0..<table.count where aggregation.links.count < cap {
-                if table[position].status == .alive, table[position].link < 0 {
+                if table[position].status == .alive, table[position].link < 0,
+                   !refusers.contains(table[position].address) {
                     addLink(toMemberAt: position, chosen: true)
                 }
             }
@@ -1311,7 +1336,9 @@ extension GossipInstance {
         var attempts = 0
         while chosen < wanted, aggregation.links.count < cap, attempts < 8 {
             attempts += 1
-            guard let position = randomMemberPosition(where: { $0.status == .alive && $0.link < 0 }) else { continue }
+            guard let position = randomMemberPosition(where: {
+                $0.status == .alive && $0.link < 0 && !refusers.contains($0.address)
+            }) else { continue }
             addLink(toMemberAt: position, chosen: true)
             chosen += 1
         }

@@ -106,6 +106,66 @@ final class GossipInstanceTests: XCTestCase {
         XCTAssertEqual(try probe(in: tick(&instance, at: 3_000)).to, peer(3))
     }
 
+    func testAPartnerThatRefusesTheExchangeTwiceInARowIsDroppedAndNotChosenAgain() throws {
+        // Node 1 chooses one partner among 2 ... 10, and every candidate is full (`maximumLinks` 0 here, 64 by
+        // default): it answers each aggregation request with a bare ack. Node 1 asks once more (the repair), then
+        // closes the link and chooses another partner. Before, it re-asked every other probe for as long as the
+        // partner stayed full.
+        var configuration = GossipConfiguration()
+        configuration.aggregationPartners = 1
+        var instance = node(knowing: Array(2...10), configuration: configuration)
+        var full = GossipConfiguration()
+        full.maximumLinks = 0
+        var refusers = (2...10).map { node($0, knowing: [1], configuration: full) }
+        /// Delivers `ping` to its target and the target's answer back; returns whether the answer carried state.
+        func answer(_ ping: Sent, at milliseconds: Int) throws -> Bool {
+            let index = try XCTUnwrap((2...10).map(peer).firstIndex(of: ping.to))
+            let replies = refusers[index].receive(ping.message, now: .milliseconds(milliseconds)).sent
+            let ack = try XCTUnwrap(replies.first { $0.kind.isAck && $0.to == peer(1) })
+            _ = instance.receive(ack.message, now: .milliseconds(milliseconds))
+            return ack.message.aggregation != nil
+        }
+        let first = try probe(in: tick(&instance, at: 1_000))
+        let partner = first.to
+        XCTAssertEqual(instance.partners, [partner])
+        XCTAssertNotNil(first.message.aggregation, "an aggregation request")
+        XCTAssertFalse(try answer(first, at: 1_100), "refused: the partner is full")
+        XCTAssertEqual(instance.partners, [partner], "one refusal may be transient: the link stays")
+        let repair = try probe(in: tick(&instance, at: 2_000))
+        XCTAssertEqual(repair.to, partner, "the repair")
+        XCTAssertFalse(try answer(repair, at: 2_100))
+        XCTAssertEqual(instance.partners, [], "refused twice in a row: the link is closed")
+        XCTAssertEqual(instance.member(partner)?.status, .alive, "a refusal is no failure")
+        // The next period brings another partner, never the refuser, and no further repair.
+        for period in 3...10 {
+            let next = try probe(in: tick(&instance, at: period * 1_000))
+            XCTAssertNotEqual(next.to, partner, "period \(period)")
+            XCTAssertFalse(instance.partners.contains(partner), "period \(period)")
+            XCTAssertEqual(instance.partners.count, 1, "period \(period)")
+            _ = try answer(next, at: period * 1_000 + 100)
+        }
+    }
+
+    func testARefusalFollowedByAnExchangeStartsTheCountAgain() throws {
+        // A partner that refused once (it took node 1 for dead, say) and then exchanged, and later refused once
+        // more, is kept: only refusals in a row close a link.
+        var instance = node(knowing: [2], configuration: GossipConfiguration())
+        var partner = node(2, knowing: [1], configuration: GossipConfiguration())
+        func probeAndAnswer(at milliseconds: Int, refuse: Bool) throws {
+            let ping = try probe(in: tick(&instance, at: milliseconds))
+            XCTAssertEqual(ping.to, peer(2))
+            var ack = try XCTUnwrap(partner.receive(ping.message, now: .milliseconds(milliseconds + 50)).sent
+                .first { $0.kind.isAck }).message
+            XCTAssertNotNil(ack.aggregation)
+            if refuse { ack.aggregation = nil }
+            _ = instance.receive(ack, now: .milliseconds(milliseconds + 100))
+        }
+        for (period, refuse) in [(1, true), (2, false), (3, true), (4, false), (5, true)] {
+            try probeAndAnswer(at: period * 1_000, refuse: refuse)
+            XCTAssertEqual(instance.partners, [peer(2)], "period \(period)")
+        }
+    }
+
     // MARK: indirect probes (SWIM §3.1)
 
     func testASilentTargetIsPingedIndirectlyThroughKOtherMembersAndOnceMoreDirectly() throws {

@@ -70,6 +70,11 @@ extension GossipMessageKind {
         if case .pingRequest = self { return true }
         return false
     }
+
+    var isAck: Bool {
+        if case .ack = self { return true }
+        return false
+    }
 }
 
 extension Duration {
