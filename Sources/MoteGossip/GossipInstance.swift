@@ -236,7 +236,7 @@ public struct GossipInstance: Sendable {
     var urgentProbes: [UrgentProbe] = []
     var lastProbeWasQueued = false
     static let maximumUrgentProbes = 32
-    /// The last members whose refusals closed a link here (`partnerRefused(_:at:)`), newest last: not chosen again.
+    /// The last members whose refusals closed a link here (`partnerRefused(at:)`), newest last: not chosen again.
     var refusers: [PeerAddress] = []
     static let refusalsBeforeUnlinking = 2
     static let rememberedRefusers = 8
@@ -363,9 +363,8 @@ public struct GossipInstance: Sendable {
             return
         }
         var senderPosition: Int?
-        if let probe, probe.target == sender, probe.targetPosition < table.count,
-           table[probe.targetPosition].address == sender {
-            senderPosition = probe.targetPosition // the answer to our probe: no search
+        if let probe, probe.target == sender, let position = position(of: probe) {
+            senderPosition = position // the answer to our probe: no search
         } else {
             senderPosition = table.position(of: sender)
         }
@@ -958,6 +957,20 @@ extension GossipInstance {
         return position
     }
 
+    /// Where the probe's target is in the member table, if its remembered position still holds it.
+    private func position(of probe: Probe) -> Int? {
+        probe.targetPosition < table.count && table[probe.targetPosition].address == probe.target
+            ? probe.targetPosition : nil
+    }
+
+    /// The aggregation request for the member at `position`: its link's payload, when the link is to the member's
+    /// current process.
+    private func aggregationRequest(toMemberAt position: Int) -> AggregationPayload? {
+        let link = Int(table[position].link)
+        guard link >= 0, aggregation.links[link].peerGeneration == table[position].generation else { return nil }
+        return aggregation.payload(onLinkAt: link)
+    }
+
     /// Whether a member this node accused waits for its next probe (which then starts at once, out of period).
     var hasPendingAccusation: Bool { urgentProbes.last?.reason == .accusation }
 
@@ -1028,11 +1041,7 @@ extension GossipInstance {
 
     private mutating func startProbe(now: Duration, into directives: inout [GossipDirective]) {
         guard probe == nil, let (target, position) = nextProbeTarget() else { return }
-        var payload: AggregationPayload?
-        let link = Int(table[position].link)
-        if link >= 0, aggregation.links[link].peerGeneration == table[position].generation {
-            payload = aggregation.payload(onLinkAt: link)
-        }
+        let payload = aggregationRequest(toMemberAt: position)
         probeSequence &+= 1
         // Lifeguard stretches the probe timeout by local health (a slow node gives others time to answer). The
         // period itself is not stretched, since aggregation rides on the probes, and the indirect phase keeps one
@@ -1073,13 +1082,7 @@ extension GossipInstance {
         if configuration.retriesDirectProbe {
             // The retry carries the aggregation request again: if the first ping or its ack was lost, the link is
             // repaired in this period rather than at its next turn.
-            var payload: AggregationPayload?
-            if probe.targetPosition < table.count, table[probe.targetPosition].address == probe.target {
-                let link = Int(table[probe.targetPosition].link)
-                if link >= 0, aggregation.links[link].peerGeneration == table[probe.targetPosition].generation {
-                    payload = aggregation.payload(onLinkAt: link)
-                }
-            }
+            let payload = position(of: probe).flatMap { aggregationRequest(toMemberAt: $0) }
             send(.ping(sequence: probe.sequence), to: probe.target, aggregation: payload, into: &directives)
         }
         return helpers.count
@@ -1177,9 +1180,9 @@ extension GossipInstance {
             // of it look like more loss, and ask for ever more probes before declaring it.
             recordFirstPings(answered: !current.isIndirect)
             probe = nil
-            if sender != current.target, current.targetPosition < table.count,
-               table[current.targetPosition].address == current.target, table[current.targetPosition].link >= 0 {
-                aggregation.heard(onLinkAt: Int(table[current.targetPosition].link)) // through a relay
+            let targetPosition = position(of: current)
+            if sender != current.target, let targetPosition, table[targetPosition].link >= 0 {
+                aggregation.heard(onLinkAt: Int(table[targetPosition].link)) // through a relay
             }
             localHealth = Swift.max(0, localHealth - 1)
             if current.exchangesAggregation, sender != current.target || !carriedAggregation {
@@ -1187,7 +1190,7 @@ extension GossipInstance {
                 // not seen. Only the initiator knows, so it asks again soon (and again, every other probe, until
                 // an exchange completes) instead of in its next turn; unless the target itself answered without
                 // its state, twice in a row.
-                if sender == current.target, partnerRefused(current.target, at: current.targetPosition) { return }
+                if sender == current.target, let targetPosition, partnerRefused(at: targetPosition) { return }
                 requestRepair(of: current.target)
             }
             return
@@ -1203,10 +1206,11 @@ extension GossipInstance {
     /// transient refusal passes, so the exchange is asked again once; a second refusal in a row closes the link
     /// here. Repairing it every other probe took half of this node's probes for as long as the partner stayed
     /// full, and a flow the partner no longer counts must leave the sums here as well. Returns whether it closed.
-    private mutating func partnerRefused(_ member: PeerAddress, at position: Int) -> Bool {
-        guard position < table.count, table[position].address == member, table[position].link >= 0,
+    private mutating func partnerRefused(at position: Int) -> Bool {
+        guard table[position].link >= 0,
               aggregation.refused(onLinkAt: Int(table[position].link)) >= Self.refusalsBeforeUnlinking
         else { return false }
+        let member = table[position].address
         dropLink(ofMemberAt: position)
         refusers.removeAll { $0 == member }
         refusers.append(member)
