@@ -233,8 +233,9 @@ final class GossipChannelHandler: ChannelInboundHandler {
     private var wire = NodeReport.Wire()
     /// Authentic datagrams from members this socket cannot send to (IPv6 senders on an IPv4 socket).
     private var unreachableSenders = 0
-    /// The last send that failed: NIO closes a datagram socket on most send errors (no route, a firewall's EPERM),
-    /// and this says why.
+    /// The failure of the last send, if it failed: NIO closes a datagram socket on most send errors (a firewall's
+    /// EPERM, EINVAL), and this says why. Nil again after a send succeeds: NIO keeps the socket open after
+    /// EHOSTUNREACH and EMSGSIZE, and a later close must not blame them.
     private var lastSendFailure: String?
     private var round = 0
     private var lastSample = LocalSample()
@@ -352,10 +353,15 @@ final class GossipChannelHandler: ChannelInboundHandler {
         }
         let buffer = context.channel.allocator.buffer(bytes: sealed.bytes)
         let promise = context.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.assumeIsolated().whenFailure { [weak self] error in
+        promise.futureResult.assumeIsolated().whenComplete { [weak self] result in
             guard let self else { return }
-            self.wire.sendFailures += 1
-            self.lastSendFailure = "sending to \(target): \(describe(error))"
+            switch result {
+            case .success:
+                self.lastSendFailure = nil // the socket recovered: a later close is not this send's doing
+            case .failure(let error):
+                self.wire.sendFailures += 1
+                self.lastSendFailure = "sending to \(target): \(describe(error))"
+            }
         }
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: address.socketAddress, data: buffer)),
                       promise: promise)
