@@ -9,13 +9,16 @@ import XCTest
 /// The node's channel handler in an `EmbeddedChannel`, with a handler in front of it that fails chosen writes: what
 /// the node reports when its socket closes.
 final class GossipChannelHandlerTests: XCTestCase {
-    /// Fails every write with `failure` while it is set: by default as NIO fails a datagram to an unreachable host
-    /// (EHOSTUNREACH), keeping the socket open.
+    /// Fails every write with `failure` while it is set.
     final class FailingWrites: ChannelOutboundHandler {
         typealias OutboundIn = AddressedEnvelope<ByteBuffer>
         typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
-        var failure: (any Error)? = ChannelError.writeHostUnreachable
+        var failure: (any Error)?
+
+        init(failure: any Error) {
+            self.failure = failure
+        }
 
         func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
             if let failure {
@@ -29,12 +32,12 @@ final class GossipChannelHandlerTests: XCTestCase {
     static let keyring = ClusterKeyring(primary: ClusterKey(bytes: [UInt8](repeating: 5, count: 32))!)
     static let cluster = "handler-test"
 
-    /// A node joining through 10.0.0.9:7946, active in an embedded channel whose writes fail with `failure`.
-    func activeNode(failure: any Error = ChannelError.writeHostUnreachable) throws -> (channel: EmbeddedChannel, outcome: NodeOutcome, writes: FailingWrites,
-                                 seed: NodeAddress) {
+    /// A node joining through 10.0.0.9:7946, active in an embedded channel whose writes fail with `failure`: by
+    /// default as NIO fails a datagram to an unreachable host (EHOSTUNREACH), keeping the socket open.
+    func activeNode(failure: any Error = ChannelError.writeHostUnreachable) throws
+        -> (channel: EmbeddedChannel, outcome: NodeOutcome, writes: FailingWrites, seed: NodeAddress) {
         let channel = EmbeddedChannel()
-        let writes = FailingWrites()
-        writes.failure = failure
+        let writes = FailingWrites(failure: failure)
         let outcome = NodeOutcome()
         let listen = try NodeAddress(parsing: "127.0.0.1:7946", option: "--listen")
         let seed = try NodeAddress(parsing: "10.0.0.9:7946", option: "--join")
