@@ -118,6 +118,8 @@ struct Probe: Sendable {
     /// Whether the ping carried an aggregation request (a reply then completes the exchange).
     var exchangesAggregation: Bool
     var isIndirect = false
+    /// The target sent this node a message while the probe ran: it is alive, whatever became of the ping or its ack.
+    var heardFromTarget = false
     var nacksExpected = 0
     /// Intermediaries that reported the target silent: independent confirmations when the probe fails.
     var nackers: [PeerAddress] = []
@@ -321,7 +323,11 @@ public struct GossipInstance: Sendable {
             }
             if now >= current.deadline {
                 probe = nil
-                probeFailed(current, now: now, into: &directives)
+                if current.heardFromTarget {
+                    answeredByContact(current)
+                } else {
+                    probeFailed(current, now: now, into: &directives)
+                }
             }
         }
         if !relays.isEmpty { expireRelays(now: now, into: &directives) }
@@ -388,6 +394,14 @@ public struct GossipInstance: Sendable {
         if let position = senderPosition, table[position].link >= 0 {
             aggregation.heard(onLinkAt: Int(table[position].link))
         }
+        if let index = suspicions.firstIndex(where: { $0.member == sender && $0.accusedAt != nil }) {
+            // The suspect itself wrote: whatever failed before, it is alive now, so that evidence proves nothing.
+            // The suspicion stands (only the suspect's refutation clears it, and the reply to this message tells it)
+            // and only probes that fail from now on count toward a death.
+            suspicions[index].failedProbes = 0
+            suspicions[index].helpersAsked = 0
+            suspicions[index].nacks = 0
+        }
         let incarnationBefore = incarnation
         var accusers: [PeerAddress] = []
         for update in message.membership {
@@ -431,6 +445,12 @@ public struct GossipInstance: Sendable {
                 correct(aggregate(payload, of: message, senderPosition: senderPosition, isRequest: false, now: now),
                         to: sender, at: senderPosition, into: &directives)
             }
+        }
+        if probe?.target == sender {
+            // Any message from the target shows it alive, a ping crossing ours, say, while our ping or its ack was
+            // lost: the probe cannot fail any more. It still waits for its own ack (which measures loss and
+            // completes the aggregation exchange), but asks no relay to speak for a member that spoke for itself.
+            probe?.heardFromTarget = true
         }
         if probeWasRunning, probe == nil {
             scheduleWakeUp(now: now) // the probe's deadlines are gone: no tick for them
@@ -1065,12 +1085,14 @@ extension GossipInstance {
         send(.ping(sequence: probeSequence), to: target, at: position, aggregation: payload, into: &directives)
     }
 
-    /// Asks k random live members to ping the silent target (SWIM §3.1), and pings it once more directly.
+    /// Asks k random live members to ping the silent target (SWIM §3.1), none if it spoke meanwhile, and pings it
+    /// once more directly.
     private mutating func sendIndirectProbes(for probe: Probe, now: Duration,
                                              into directives: inout [GossipDirective]) -> Int {
         var helpers: [PeerAddress] = []
         var attempts = 0
-        while helpers.count < configuration.indirectProbeCount, attempts < 4 * configuration.indirectProbeCount {
+        let wanted = probe.heardFromTarget ? 0 : configuration.indirectProbeCount
+        while helpers.count < wanted, attempts < 4 * wanted {
             attempts += 1
             guard let helper = randomMember(excluding: probe.target, where: { $0.status == .alive }),
                   !helpers.contains(helper) else { continue }
@@ -1171,6 +1193,15 @@ extension GossipInstance {
             }
         }
         return chance <= configuration.falseSuspicionTolerance
+    }
+
+    /// The probe's target was heard from, though not by the probe's acks: alive, with the direct ping counted
+    /// unanswered (as when a relay answers) and the aggregation exchange, if the ping carried one, asked again
+    /// soon.
+    private mutating func answeredByContact(_ probe: Probe) {
+        recordFirstPings(answered: false)
+        localHealth = Swift.max(0, localHealth - 1)
+        if probe.exchangesAggregation { requestRepair(of: probe.target) }
     }
 
     private mutating func acknowledged(sequence: UInt32, by sender: PeerAddress, carriedAggregation: Bool,

@@ -187,6 +187,55 @@ final class GossipInstanceTests: XCTestCase {
         }
     }
 
+    func testAMessageFromTheTargetDuringTheProbeKeepsItFromFailingAndAsksNoRelay() throws {
+        var instance = node(knowing: [2, 3, 4, 5, 6])
+        let ping = try probe(in: tick(&instance, at: 1_000))
+        // The target pings this node while our ping (or its ack) is lost: a crossing ping is alive's best proof.
+        let reply = instance.receive(message(from: ping.to, .ping(sequence: 9)), now: .milliseconds(1_100))
+        XCTAssertEqual(reply.sent.map(\.kind), [.ack(sequence: 9)])
+        let retry = tick(&instance, at: 1_400).sent
+        XCTAssertEqual(retry, [ping], "the direct ping is repeated, and no member is asked to relay")
+        XCTAssertEqual(tick(&instance, at: 1_800), [], "the probe ends without a suspicion")
+        XCTAssertEqual(instance.member(ping.to)?.status, .alive)
+        XCTAssertEqual(instance.counters.probesFailed, 0)
+        // The same probe without that message fails at 1.8 s.
+        var silent = node(knowing: [2, 3, 4, 5, 6])
+        let unanswered = try probe(in: tick(&silent, at: 1_000))
+        XCTAssertEqual(tick(&silent, at: 1_400).sent.filter(\.kind.isPingRequest).count, 3)
+        _ = tick(&silent, at: 1_800)
+        XCTAssertEqual(silent.member(unanswered.to)?.status, .suspect)
+    }
+
+    func testAMessageFromASuspectVoidsTheEvidenceGatheredBeforeIt() throws {
+        // As in `testNacksFromTheHelpersMakeTwoFailedProbesEnoughWhereSilentHelpersAskForThree`: d = 0.76 and
+        // nacking helpers make two failed probes proof, and the death would come at 2.92 s.
+        var instance = node(knowing: Array(2...9))
+        instance.recordFirstPings(answered: false, count: 4)
+        instance.recordFirstPings(answered: true, count: 17)
+        let target = try probe(in: tick(&instance, at: 1_000)).to
+        var death: Double?
+        for time in stride(from: 1_010, through: 10_000, by: 10) {
+            if time == 2_500 {
+                // Accused at 1.8 s; during the second probe the suspect writes (its message crossed the pings).
+                XCTAssertEqual(instance.member(target)?.status, .suspect)
+                _ = instance.receive(message(from: target, .gossip), now: .milliseconds(time))
+            }
+            let directives = tick(&instance, at: time)
+            if directives.contains(where: isDeath(of: target)) {
+                death = Double(time) / 1_000
+                break
+            }
+            for request in directives.sent where request.kind.isPingRequest {
+                _ = instance.receive(message(from: request.to, .nack(sequence: request.kind.sequence ?? 0)),
+                                     now: .milliseconds(time))
+            }
+        }
+        // The second probe heard from its target and does not fail; the first one's failure no longer counts. Two
+        // more must fail, the third probe (2.8 to 3.8 s) and the fourth (to 4.8 s).
+        XCTAssertEqual(try XCTUnwrap(death), 4.8, accuracy: 1e-9)
+        XCTAssertEqual(instance.counters.probesFailed, 3)
+    }
+
     func testARelayForwardsThePingAndReturnsTheTargetsAck() {
         var relay = node(3, knowing: [1, 2])
         // The relay pings the target with a sequence of its own.
@@ -327,8 +376,9 @@ final class GossipInstanceTests: XCTestCase {
     func testPastTheTimeoutASuspectStaysSuspectUntilEnoughOwnProbesOfItHaveFailed() throws {
         // The suspect answers this node's probes for a while without refuting (as when its acks come back through
         // a relay, which does not carry the accusation to it): Lifeguard's timeout passes, but the node's own
-        // failed probes are short of the evidence a death needs (`isProven`), so it stays suspect. Then it falls
-        // silent: it is declared dead in the very tick whose failed probe completes the count.
+        // failed probes are short of the evidence a death needs (`isProven`), so it stays suspect. Its acks void the
+        // failure before them (the suspect spoke since). Then it falls silent: it is declared dead in the very tick
+        // whose failed probe completes a new count.
         var instance = node(knowing: Array(2...9))
         let target = try probe(in: tick(&instance, at: 1_000)).to
         _ = tick(&instance, at: 1_400)
@@ -346,10 +396,10 @@ final class GossipInstanceTests: XCTestCase {
             }
             if directives.contains(where: isDeath(of: target)) {
                 death = Double(time) / 1_000
-                // No helper nacks here: the failures alone are the evidence.
+                // No helper nacks here: the failures since 9 s alone are the evidence (the one at 1.8 s is void).
                 let required = Int(instance.reprobePeriods.rounded(.up))
-                XCTAssertGreaterThanOrEqual(instance.counters.probesFailed, required)
-                XCTAssertLessThan(failedBefore, required, "the failure completing the count")
+                XCTAssertGreaterThanOrEqual(instance.counters.probesFailed - 1, required)
+                XCTAssertLessThan(failedBefore - 1, required, "the failure completing the count")
             }
             // Every other member always answers; the suspect until 9 s.
             for ping in directives.sent where ping.kind.isPing && (ping.to != target || time < 9_000) {
