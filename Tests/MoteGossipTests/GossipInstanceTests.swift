@@ -621,6 +621,34 @@ final class GossipInstanceTests: XCTestCase {
         XCTAssertEqual(suspect.counters.refutations, 1)
     }
 
+    func testAMemberStillHoldingThisNodeDeadAfterItsRefutationIsToldAgainInADatagramOfItsOwn() throws {
+        var refuted = GossipInstance(address: peer(2), generation: 1, configuration: membershipOnly(), randomSeed: 7,
+                                     now: .zero)
+        refuted.addMember(peer(1), generation: 1, now: .zero)
+        refuted.addMember(peer(3), generation: 1, now: .zero)
+        _ = refuted.receive(message(from: peer(3), .gossip, membership: [fact(peer(2), .suspect, accuser: peer(3))]),
+                            now: .milliseconds(100))
+        XCTAssertEqual(refuted.incarnation, 1)
+
+        // Member 1 declared incarnation 0 dead and pings it, as a declarer does through the grace: the answer goes
+        // twice, in the ack and in a gossip datagram, each carrying incarnation 1.
+        let stale = refuted.receive(message(from: peer(1), .ping(sequence: 9), membership: [fact(peer(2), .dead)]),
+                                    now: .milliseconds(200))
+        XCTAssertEqual(stale.sent.map(\.to), [peer(1), peer(1)])
+        XCTAssertEqual(stale.sent.map(\.kind), [.gossip, .ack(sequence: 9)])
+        XCTAssertEqual(stale.sent.map(\.message.senderIncarnation), [1, 1])
+        XCTAssertEqual(refuted.incarnation, 1, "an old death is not refuted again")
+        XCTAssertEqual(refuted.counters.refutations, 1)
+
+        // Without the stale death, or with a stale suspicion only, the ping gets its ack alone.
+        let plain = refuted.receive(message(from: peer(1), .ping(sequence: 10)), now: .milliseconds(300))
+        XCTAssertEqual(plain.sent.map(\.kind), [.ack(sequence: 10)])
+        let suspected = refuted.receive(message(from: peer(3), .ping(sequence: 11),
+                                                membership: [fact(peer(2), .suspect, accuser: peer(3))]),
+                                        now: .milliseconds(400))
+        XCTAssertEqual(suspected.sent.map(\.kind), [.ack(sequence: 11)])
+    }
+
     func testOlderIncarnationSuspicionsAndDeathsAreIgnored() throws {
         var instance = node(knowing: [3, 4, 5, 6])
         instance.addMember(peer(2), generation: 1, incarnation: 3, now: .zero)
