@@ -260,6 +260,11 @@ struct FlowUpdatingState: Sendable {
         links.firstIndex { $0.peer == peer }
     }
 
+    /// Room for `capacity` links without reallocating.
+    mutating func reserveLinks(_ capacity: Int) {
+        links.reserveCapacity(capacity)
+    }
+
     mutating func addLink(to peer: PeerAddress, generation: UInt64, chosen: Bool, memberPosition: Int = -1) -> Int {
         links.append(AggregationLink(peer: peer, peerGeneration: generation, isChosen: chosen, isWriter: owner < peer,
                                      version: owner < peer ? versionClock : 0, memberPosition: Int32(memberPosition)))

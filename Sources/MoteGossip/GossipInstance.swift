@@ -249,7 +249,7 @@ public struct GossipInstance: Sendable {
     var hasPendingSeeds: Bool
     /// What was dropped or done.
     public private(set) var counters = GossipCounters()
-    /// Shared, immutable: one copy for every instance built from the same configuration.
+    /// Immutable, and shared by every node of a simulation.
     private let settings: SharedConfiguration
 
     /// The knobs.
@@ -262,7 +262,16 @@ public struct GossipInstance: Sendable {
     ///   - randomSeed: the seed of every random choice the node makes.
     public init(address: PeerAddress, generation: UInt64, configuration: GossipConfiguration = .init(),
                 seeds: [PeerAddress] = [], randomSeed: UInt64, now: Duration) {
-        settings = SharedConfiguration(configuration)
+        self.init(address: address, generation: generation, settings: SharedConfiguration(configuration),
+                  seeds: seeds, randomSeed: randomSeed, now: now)
+    }
+
+    /// A node whose configuration object is shared with others (the simulator's 100,000 nodes read one copy, which
+    /// stays in cache, instead of one each).
+    init(address: PeerAddress, generation: UInt64, settings: SharedConfiguration, seeds: [PeerAddress],
+         randomSeed: UInt64, now: Duration) {
+        self.settings = settings
+        let configuration = settings.value
         self.address = address
         self.generation = generation
         self.seeds = seeds.filter { $0 != address && $0.port != 0 }
@@ -305,6 +314,13 @@ public struct GossipInstance: Sendable {
         guard member != address, member.port != 0, table.position(of: member) == nil else { return }
         table.append(Member(address: member, generation: memberGeneration, incarnation: memberIncarnation,
                             status: .alive, statusSince: now))
+    }
+
+    /// Room for `members` members and `links` aggregation links, allocated now (the simulator builds 100,000 nodes and
+    /// wants each node's buffers next to each other).
+    mutating func reserveCapacity(members: Int, links: Int) {
+        table.reserveCapacity(members)
+        aggregation.reserveLinks(links)
     }
 
     /// Starts a new aggregation epoch: every flow restarts from zero here, and at each node that hears of it.

@@ -191,6 +191,13 @@ public struct GossipSimulation {
     let slotLength: Duration
     /// Number of nodes (`nodes` is briefly moved out while a slot runs).
     let nodeCount: Int
+    let settings: SharedConfiguration
+
+    /// Members and links each node has room for from the start (its whole view when that is smaller), so that a
+    /// node's buffers are allocated together when it is built instead of wherever they happen to grow: the
+    /// simulator is bound by memory latency, and this made 100,000 nodes a fifth faster. At 100,000 nodes a partial
+    /// view holds 16 members on average after 30 rounds, and 99.5 % of them at most 24.
+    static let reservedView = 24
 
     static let baseAddress: UInt32 = 0x0A00_0001
     static let port: UInt16 = 7946
@@ -212,6 +219,7 @@ public struct GossipSimulation {
         self.scenario = scenario
         let count = Swift.max(1, Swift.min(scenario.nodes, 16_000_000))
         nodeCount = count
+        settings = Self.configuration(for: scenario, nodes: count)
         var random = SeededRandom(seed: scenario.seed)
         slotLength = scenario.configuration.protocolPeriod / Swift.max(1, scenario.slotsPerRound)
         readings = (0..<count).map { _ in Self.syntheticReadings(&random) }
@@ -271,18 +279,19 @@ public struct GossipSimulation {
         return adjacency
     }
 
-    var configuration: GossipConfiguration {
+    /// The configuration every node is built with, one object for all of them.
+    static func configuration(for scenario: GossipScenario, nodes count: Int) -> SharedConfiguration {
         var configuration = scenario.configuration
         switch scenario.topology {
         case .complete:
-            if nodes.count > scenario.fullViewLimit || readings.count > scenario.fullViewLimit {
+            if count > scenario.fullViewLimit {
                 configuration.memberCapacity = Swift.max(configuration.aggregationPartners, scenario.partialViewSize)
             }
         case .random:
             configuration.learnsMembersFromGossip = false
             configuration.aggregationPartners = Int.max
         }
-        return configuration
+        return SharedConfiguration(configuration)
     }
 
     var now: Duration { slotLength * (round * scenario.slotsPerRound + slot) }
@@ -290,8 +299,14 @@ public struct GossipSimulation {
     mutating func makeNode(_ index: Int, seeds: [Int], bootstrap: Bool) -> GossipInstance {
         let count = readings.count
         var node = GossipInstance(address: Self.address(of: index), generation: generations[index],
-                                  configuration: configuration, seeds: seeds.map(Self.address(of:)),
+                                  settings: settings, seeds: seeds.map(Self.address(of:)),
                                   randomSeed: random.next(), now: now)
+        let view = switch scenario.topology {
+        case .random: neighbours[index].count
+        case .complete where count <= scenario.fullViewLimit: count - 1
+        case .complete: Self.reservedView
+        }
+        node.reserveCapacity(members: view, links: Swift.min(view, Self.reservedView))
         let reading = readings[index]
         node.setReadings(temperatureCelsius: reading.temperature, relativeHumidityPercent: reading.humidity,
                          pressurePascals: reading.pressure)
@@ -552,7 +567,7 @@ public struct GossipSimulation {
                 converged += 1
             }
             if index % accuracyStride == 0 {
-                let accuracy = membershipAccuracy(of: nodes[index])
+                let accuracy = membershipAccuracy(of: nodes[index].table)
                 accuracySum += accuracy
                 accuracyNodes += 1
                 worstAccuracy = Swift.min(worstAccuracy, accuracy)
@@ -569,12 +584,12 @@ public struct GossipSimulation {
             falseDeclarations: falseDeclarations, convergedShare: Double(converged) / liveCount)
     }
 
-    func membershipAccuracy(of node: borrowing GossipInstance) -> Double {
-        let count = node.table.count
+    func membershipAccuracy(of table: MemberTable) -> Double {
+        let count = table.count
         guard count > 0 else { return 1 }
         var right = 0
         for position in 0..<count {
-            let member = node.table[position]
+            let member = table[position]
             guard let index = index(of: member.address) else { continue }
             let reallyAlive = isAlive[index] && generations[index] == member.generation
             if reallyAlive == (member.status != .dead) { right += 1 }

@@ -41,6 +41,12 @@ struct MemberTable: Sendable {
         }
     }
 
+    /// Room for `capacity` members without reallocating.
+    mutating func reserveCapacity(_ capacity: Int) {
+        members.reserveCapacity(capacity)
+        keys.reserveCapacity(capacity)
+    }
+
     mutating func append(_ member: Member) {
         members.append(member)
         keys.append(member.address.scanKey)
