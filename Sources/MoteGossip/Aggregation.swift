@@ -179,6 +179,11 @@ struct AggregationLink: Sendable {
     var lastContact: UInt64 = 0
     /// This node's requests on the link the peer answered in a row without its state (`refused(onLinkAt:)`).
     var refusals: UInt8 = 0
+    /// On a chosen link: its place in this node's turns, the smallest next (0: not queued yet, or the peer dead).
+    var turnOrder: UInt64 = 0
+    /// On an accepted link: when the peer's promised ping is overdue (the promise plus the slack); nil when none
+    /// is expected, or the peer was heard from around the time it promised.
+    var expectedBy: Duration?
 }
 
 /// How one estimate has moved: its last value and how many periods in a row it changed by less than the tolerance.
@@ -281,6 +286,16 @@ struct FlowUpdatingState: Sendable {
         links.swapAt(position, last)
         links.removeLast()
         return position < last ? Int(links[position].memberPosition) : nil
+    }
+
+    /// Records the place of the chosen link at `position` in this node's turns.
+    mutating func setTurnOrder(_ order: UInt64, ofLinkAt position: Int) {
+        links[position].turnOrder = order
+    }
+
+    /// Records when the peer's promised ping on the accepted link at `position` is late (nil: none expected).
+    mutating func setExpectedBy(_ time: Duration?, ofLinkAt position: Int) {
+        links[position].expectedBy = time
     }
 
     /// Records where the peer of the link at `position` sits in the member table.

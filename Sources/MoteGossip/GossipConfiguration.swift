@@ -15,6 +15,12 @@ public struct GossipConfiguration: Sendable {
     /// Whether a second direct ping goes out with the indirect probes (memberlist sends a TCP ping then; on UDP
     /// only, a repeated datagram plays that part).
     public var retriesDirectProbe = true
+    /// How late a partner's promised ping may be (`GossipMessage.nextPingIn`) before this node probes it at once.
+    /// Each node pings the partners it chose in turn, one a period, and tells each when its next ping is due; a
+    /// partner that keeps to its promises stays unprobed by the members that accepted it, and one that crashed is
+    /// probed by all of them this long after its first missed ping. Pings leave in the tenth of a period after
+    /// their tick (a datagram's latency and the tick's wait), so the slack must exceed that.
+    public var promiseSlack: Duration = .milliseconds(150)
     /// Lifeguard's S: the local health multiplier counts 0 ..< S, and timeouts are multiplied by (score + 1).
     public var localHealthMaximum = 8
     /// Lifeguard's α: the shortest suspicion lasts α · max(1, log10 n) protocol periods, n the member count.
@@ -142,6 +148,7 @@ extension GossipConfiguration {
         let factor = period / .seconds(1)
         configuration.protocolPeriod = period
         configuration.probeTimeout = configuration.probeTimeout * factor
+        configuration.promiseSlack = configuration.promiseSlack * factor
         configuration.deathCertificateLifetime = configuration.deathCertificateLifetime * factor
         configuration.deadMemberRetryInterval = configuration.deadMemberRetryInterval * factor
         configuration.seedRetryInterval = configuration.seedRetryInterval * factor

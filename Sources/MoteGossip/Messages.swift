@@ -171,11 +171,15 @@ public struct GossipMessage: Hashable, Sendable {
     public var membership: [MembershipUpdate]
     /// Aggregation state for the link between sender and receiver, on pings and acks between partners.
     public var aggregation: AggregationPayload?
+    /// On a ping or an ack from a partner that pings the receiver in turn (it chose the link): how long until its
+    /// next turn's ping to the receiver is due. The receiver probes the sender when that ping is late
+    /// (`GossipConfiguration.promiseSlack`). Milliseconds on the wire, rounded up; only pings and acks carry it.
+    public var nextPingIn: Duration?
 
     /// A message.
     public init(sender: PeerAddress, senderGeneration: UInt64, senderIncarnation: UInt32,
                 receiverGeneration: UInt64, kind: GossipMessageKind, membership: [MembershipUpdate] = [],
-                aggregation: AggregationPayload? = nil) {
+                aggregation: AggregationPayload? = nil, nextPingIn: Duration? = nil) {
         self.sender = sender
         self.senderGeneration = senderGeneration
         self.senderIncarnation = senderIncarnation
@@ -183,6 +187,7 @@ public struct GossipMessage: Hashable, Sendable {
         self.kind = kind
         self.membership = membership
         self.aggregation = aggregation
+        self.nextPingIn = nextPingIn
     }
 }
 

@@ -76,7 +76,8 @@ final class GossipInstanceTests: XCTestCase {
                        "one probe per protocol period")
     }
 
-    func testTheProbeGoesToThePartnerHeardFromLeastRecentlyAndARelayedAckCountsAsHearingFromIt() throws {
+    func testANodeThatChoseNoPartnerProbesThePartnerHeardFromLeastRecentlyAndRepairsAtTheHalfPeriod() throws {
+        // Every member linked to node 1 first, so it chooses none of them: it has no turns to take.
         var instance = node(knowing: [2, 3, 4, 5], configuration: GossipConfiguration())
         let request = AggregationPayload(epoch: 0, linkSequence: 1, leader: peer(2), leaderAge: 0, flow: .init(),
                                          estimate: .init(), extrema: .init())
@@ -89,8 +90,9 @@ final class GossipInstanceTests: XCTestCase {
         _ = instance.receive(message(from: peer(4), .gossip), now: .milliseconds(500))
         let first = try probe(in: tick(&instance, at: 1_000))
         XCTAssertEqual(first.to, peer(2), "heard from at 200 ms, the longest ago")
-        // 2 answers only through a helper (not 3), twice: the exchange did not complete, so it is probed again
-        // at once (a repair), and the relayed acks are news of 2 as well.
+        XCTAssertNil(first.message.nextPingIn, "no turn, no promise")
+        // 2 answers only through a helper (not 3), twice: the exchange did not complete, so it is probed again at
+        // the half period (a repair), and the relayed acks are news of 2 as well.
         func answerThroughAHelper(_ ping: Sent, at time: Int) throws {
             let helpers = tick(&instance, at: time + 400).sent.filter(\.kind.isPingRequest).map(\.to)
             let helper = try XCTUnwrap(helpers.first { $0 != peer(3) })
@@ -98,12 +100,15 @@ final class GossipInstanceTests: XCTestCase {
                                  now: .milliseconds(time + 500))
         }
         try answerThroughAHelper(first, at: 1_000)
-        let repair = try probe(in: tick(&instance, at: 2_000))
+        XCTAssertEqual(instance.nextWakeUp, .milliseconds(1_500), "the half period")
+        let repair = try probe(in: tick(&instance, at: 1_500))
         XCTAssertEqual(repair.to, peer(2), "the repair")
-        try answerThroughAHelper(repair, at: 2_000)
+        try answerThroughAHelper(repair, at: 1_500)
         XCTAssertEqual(instance.member(peer(2))?.status, .alive)
-        // Then 3, heard from at 400 ms, and not 2: without the relayed acks, 2 would still date from 200 ms.
-        XCTAssertEqual(try probe(in: tick(&instance, at: 3_000)).to, peer(3))
+        // Then 3, heard from at 400 ms, and not 2: without the relayed acks, 2 would still date from 200 ms. The
+        // second repair of 2 waits for this period's half.
+        XCTAssertEqual(try probe(in: tick(&instance, at: 2_000)).to, peer(3))
+        XCTAssertEqual(instance.nextWakeUp, .milliseconds(2_400), "the probe's timeout comes before the half period")
     }
 
     func testAPartnerThatRefusesTheExchangeTwiceInARowIsDroppedAndNotChosenAgain() throws {
@@ -278,6 +283,37 @@ final class GossipInstanceTests: XCTestCase {
     }
 
     // MARK: suspicion (SWIM §4.2) and Lifeguard's dynamic suspicion timeout (§IV.B)
+
+    func testASuspicionOnlyHeardOfThatOutlivesTheLongestTimerIsCheckedWithTheMember() throws {
+        // Node 1 is no partner of member 2 (no aggregation here) and hears that 3 suspects it; then nothing, as when
+        // the refutation that went round was lost on its way here. When the longest suspicion timer has run out,
+        // node 1 probes 2 itself, once: its ack carries the refutation. Before, a non-partner waited for news for
+        // good (seen at 200 nodes and 10 % loss: one node held a refuted member suspect for ten periods and more).
+        var instance = node(knowing: Array(2...101))
+        _ = instance.receive(message(from: peer(3), .gossip, membership: [fact(peer(2), .suspect, accuser: peer(3))]),
+                             now: .milliseconds(500))
+        XCTAssertEqual(instance.member(peer(2))?.status, .suspect)
+        let timeout = Int(instance.suspicionTimeout(confirmations: 0).seconds * 1_000)
+        XCTAssertEqual(timeout, 6_012, "β · α · log10(101) periods: 6 × 0.5 × 2.004")
+        var refutedAt: Int?
+        var pingsToTheSuspect = 0
+        for milliseconds in stride(from: 510, through: 500 + timeout + 1_500, by: 10) {
+            let now = Duration.milliseconds(milliseconds)
+            for sent in instance.tick(now: now).sent where sent.kind.isPing {
+                // Every member answers; member 2 has refuted by now, which only its own messages tell.
+                let refuted = sent.to == peer(2)
+                if refuted { pingsToTheSuspect += 1 }
+                _ = instance.receive(message(from: sent.to, incarnation: refuted ? 1 : 0,
+                                             .ack(sequence: try XCTUnwrap(sent.kind.sequence))), now: now)
+                if refuted, instance.member(peer(2))?.status == .alive, refutedAt == nil { refutedAt = milliseconds }
+            }
+        }
+        let time = try XCTUnwrap(refutedAt, "the member was never asked")
+        XCTAssertGreaterThanOrEqual(time, 500 + timeout)
+        XCTAssertLessThanOrEqual(time, 500 + timeout + 1_000, "at the first half period after the timer")
+        XCTAssertEqual(pingsToTheSuspect, 1)
+        XCTAssertEqual(instance.member(peer(2))?.incarnation, 1)
+    }
 
     func testAnUnansweredProbeMakesTheTargetSuspectAndSpreadsTheAccusation() throws {
         var instance = node(knowing: [2, 3, 4, 5, 6])
@@ -658,12 +694,16 @@ final class GossipInstanceTests: XCTestCase {
         ]), now: .milliseconds(500)), [])
         XCTAssertEqual(instance.member(peer(2))?.status, .alive)
         XCTAssertEqual(instance.member(peer(2))?.incarnation, 3)
-        // A death of an older incarnation makes the node look for itself: member 2 is its next probe target.
-        XCTAssertEqual(try probe(in: tick(&instance, at: 1_000)).to, peer(2))
+        // A death of an older incarnation makes the node look for itself: member 2 is probed at the half period,
+        // once the period's own probe is answered.
+        let periodProbe = try probe(in: tick(&instance, at: 1_000))
+        _ = instance.receive(message(from: periodProbe.to, .ack(sequence: try XCTUnwrap(periodProbe.kind.sequence))),
+                             now: .milliseconds(1_100))
+        XCTAssertEqual(try probe(in: tick(&instance, at: 1_500)).to, peer(2))
         // A suspicion of the current incarnation does count.
         XCTAssertEqual(instance.receive(message(from: peer(3), .gossip, membership: [
             fact(peer(2), .suspect, incarnation: 3, accuser: peer(3)),
-        ]), now: .milliseconds(1_100)).changes, [
+        ]), now: .milliseconds(1_600)).changes, [
             MemberChange(member: peer(2), generation: 1, incarnation: 3, previous: .alive, current: .suspect),
         ])
 

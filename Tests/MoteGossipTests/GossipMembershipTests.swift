@@ -178,11 +178,14 @@ final class GossipMembershipTests: XCTestCase {
         // chosen is declared dead, then refutes. Each takes it as an extra partner with the chance 8 / 101 (the
         // gossip's sender, 102, joins the table too): about 16 of the 200 do (seeded, so exactly as many every run),
         // not all 200, which made a member refuted after a network-wide false death the partner of nearly every node,
-        // beyond its `maximumLinks` (64).
+        // beyond its `maximumLinks` (64). The seeds are drawn, not 1 ... 200: SplitMix64's draws at one position
+        // of consecutive seeds are not independent (the tenth of seeds 1 ... 200 is below 8 / 101 twice).
         let configuration = GossipConfiguration()
         XCTAssertEqual(configuration.aggregationPartners, 8)
         var relinked = 0
-        for seed in UInt64(1)...200 {
+        var seeds = SeededRandom(seed: 2_026)
+        for _ in 1...200 {
+            let seed = seeds.next()
             var instance = node(knowing: Array(2...101), configuration: configuration, randomSeed: seed)
             _ = instance.tick(now: .seconds(1))
             let returning = try XCTUnwrap((2...101).map(peer).first { instance.member($0)?.isPartner == false })
@@ -274,12 +277,20 @@ final class GossipMembershipTests: XCTestCase {
 
     func testWhatTheNodeBelievesAboutTheTargetGoesFirstAndAlwaysFits() {
         // A budget of one update: the target's own suspicion (27 bytes, with its accuser) still goes, first, so
-        // that the target can refute it; the rest waits.
+        // that the target can refute it; the rest waits. It names the accuser node 1 heard of, 3, which the
+        // target then answers too.
         var instance = node(knowing: [2, 3], configuration: membershipOnly { $0.membershipByteBudget = 20 })
         _ = instance.receive(message(from: peer(3), .gossip, membership: [
             fact(peer(2), .suspect, accuser: peer(3)), fact(peer(4), .alive),
         ]), now: .zero)
         let toSuspect = instance.receive(message(from: peer(2), .ping(sequence: 1)), now: .zero).sent
-        XCTAssertEqual(toSuspect.first?.message.membership, [fact(peer(2), .suspect, accuser: peer(1))])
+        XCTAssertEqual(toSuspect.first?.message.membership, [fact(peer(2), .suspect, accuser: peer(3))])
+        // A suspicion of node 1's own names node 1.
+        var accuser = node(knowing: [2, 3], configuration: membershipOnly())
+        let ping = accuser.tick(now: .seconds(1)).sent[0]
+        _ = accuser.tick(now: .milliseconds(1_400))
+        let failed = accuser.tick(now: .milliseconds(1_800)).sent
+        XCTAssertEqual(failed.map(\.to), [ping.to])
+        XCTAssertEqual(failed.first?.message.membership, [fact(ping.to, .suspect, accuser: peer(1))])
     }
 }

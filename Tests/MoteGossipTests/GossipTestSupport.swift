@@ -13,9 +13,10 @@ func peer(_ number: Int) -> PeerAddress {
 /// A message as `sender` would send it.
 func message(from sender: PeerAddress, generation: UInt64 = 1, incarnation: UInt32 = 0, toGeneration: UInt64 = 1,
              _ kind: GossipMessageKind, membership: [MembershipUpdate] = [],
-             aggregation: AggregationPayload? = nil) -> GossipMessage {
+             aggregation: AggregationPayload? = nil, nextPingIn: Duration? = nil) -> GossipMessage {
     GossipMessage(sender: sender, senderGeneration: generation, senderIncarnation: incarnation,
-                  receiverGeneration: toGeneration, kind: kind, membership: membership, aggregation: aggregation)
+                  receiverGeneration: toGeneration, kind: kind, membership: membership, aggregation: aggregation,
+                  nextPingIn: nextPingIn)
 }
 
 /// The membership fact `member` is `status`, at generation 1 unless told.

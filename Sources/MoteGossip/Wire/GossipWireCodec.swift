@@ -7,6 +7,7 @@
 /// control (kind 1), 13 to 36 bytes:
 ///   kind u8 (0 ping, 1 ack, 2 ping request, 3 nack, 4 gossip) ‖ sender incarnation u32 ‖ receiver generation u64
 ///   ‖ probe sequence u32 (all but gossip) ‖ target address, compact (ping request only)
+///   ‖ milliseconds until the sender's next ping u32, rounded up (optional, on pings and acks only)
 /// membership (kind 2): count u16, then per update, 20 to 51 bytes:
 ///   flags u8 (bits 0-1 status: 0 alive, 1 suspect, 2 dead; bit 7 an accuser follows; bits 2-6 zero)
 ///   ‖ member address, compact ‖ generation u64 ‖ incarnation u32 ‖ accuser address, compact (suspect only)
@@ -76,9 +77,14 @@ public enum GossipWireCodec {
         let incarnation = try control.readUInt32("sender incarnation")
         let receiverGeneration = try control.readUInt64("receiver generation")
         let kind: GossipMessageKind
+        var nextPingIn: Duration?
         switch kindByte {
-        case 0: kind = .ping(sequence: try control.readUInt32("probe sequence"))
-        case 1: kind = .ack(sequence: try control.readUInt32("probe sequence"))
+        case 0:
+            kind = .ping(sequence: try control.readUInt32("probe sequence"))
+            if !control.isAtEnd { nextPingIn = .milliseconds(try control.readUInt32("next ping")) }
+        case 1:
+            kind = .ack(sequence: try control.readUInt32("probe sequence"))
+            if !control.isAtEnd { nextPingIn = .milliseconds(try control.readUInt32("next ping")) }
         case 2:
             let sequence = try control.readUInt32("probe sequence")
             kind = .pingRequest(sequence: sequence, target: try control.readCompactAddress("probe target"))
@@ -89,7 +95,7 @@ public enum GossipWireCodec {
         try control.expectEnd("the control section")
         var message = GossipMessage(sender: datagram.header.sender, senderGeneration: datagram.header.generation,
                                     senderIncarnation: incarnation, receiverGeneration: receiverGeneration,
-                                    kind: kind)
+                                    kind: kind, nextPingIn: nextPingIn)
         if let membershipBytes = datagram.sections[.membership] {
             var reader = WireReader(membershipBytes)
             message.membership = try WireEntryList.unpack(MembershipUpdate.self, from: &reader,
@@ -121,12 +127,26 @@ public enum GossipWireCodec {
         writer.write(message.senderIncarnation)
         writer.write(message.receiverGeneration)
         switch message.kind {
-        case .ping(let sequence), .ack(let sequence), .nack(let sequence): writer.write(sequence)
+        case .ping(let sequence), .ack(let sequence):
+            writer.write(sequence)
+            if let nextPingIn = message.nextPingIn { writer.write(wireMilliseconds(nextPingIn)) }
+        case .nack(let sequence): writer.write(sequence)
         case .pingRequest(let sequence, let target):
             writer.write(sequence)
             writer.write(compactAddress: target)
         case .gossip: break
         }
+    }
+
+    /// A duration in whole milliseconds, rounded up and clamped to what a u32 holds (none is negative).
+    static func wireMilliseconds(_ duration: Duration) -> UInt32 {
+        guard duration > .zero else { return 0 }
+        let (seconds, attoseconds) = duration.components
+        let perMillisecond: Int64 = 1_000_000_000_000_000
+        let fraction = (attoseconds + perMillisecond - 1) / perMillisecond
+        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow, milliseconds < Int64(UInt32.max) - fraction else { return .max }
+        return UInt32(milliseconds + fraction)
     }
 }
 

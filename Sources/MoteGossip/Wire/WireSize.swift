@@ -33,7 +33,8 @@ extension GossipMessage {
     public var datagramSize: Int {
         var control = 13
         switch kind {
-        case .ping, .ack, .nack: control += 4
+        case .ping, .ack: control += nextPingIn == nil ? 4 : 8
+        case .nack: control += 4
         case .pingRequest(_, let target): control += 4 + target.compactEncodedSize
         case .gossip: break
         }

@@ -166,6 +166,31 @@ final class GossipWireCodecTests: XCTestCase {
         XCTAssertEqual(encoded.sections[.aggregation]?.count, 250)
     }
 
+    func testTheNextPingsDelayIsWholeMillisecondsRoundedUp() throws {
+        var ping = GossipMessage(sender: Self.alice, senderGeneration: 3, senderIncarnation: 2, receiverGeneration: 5,
+                                 kind: .ping(sequence: 9), nextPingIn: .milliseconds(8_000) + .nanoseconds(1))
+        let control = try XCTUnwrap(GossipWireCodec.encode(ping).sections[.control])
+        XCTAssertEqual(control, hexBytes("00 00000002 0000000000000005 00000009 00001f41"), "8,001 ms")
+        var alice = WireEndpoint(node: Self.alice, generation: 3, cluster: "c", keyring: Self.key)
+        var bob = WireEndpoint(node: Self.bob, generation: 1, cluster: "c", keyring: Self.key)
+        let sealed = try alice.seal(ping, nonce: nonce(0))
+        XCTAssertEqual(ping.datagramSize, sealed.bytes.count, "four bytes more than a plain ping")
+        XCTAssertEqual(ping.datagramSize, 103)
+        XCTAssertEqual(bob.receive(sealed.bytes)?.message.nextPingIn, .milliseconds(8_001))
+        for (delay, milliseconds) in [(Duration.zero, UInt32(0)), (.milliseconds(-5), 0), (.nanoseconds(1), 1),
+                                      (.milliseconds(1_500), 1_500), (.seconds(4_294_967), 4_294_967_000),
+                                      (.seconds(4_294_968), .max), (.seconds(Int64.max), .max)] {
+            XCTAssertEqual(GossipWireCodec.wireMilliseconds(delay), milliseconds, "\(delay)")
+        }
+        ping.kind = .ack(sequence: 9)
+        XCTAssertEqual(try GossipWireCodec.encode(ping).sections[.control]?.count, 21, "an ack carries it too")
+        for kind in [GossipMessageKind.nack(sequence: 9), .gossip, .pingRequest(sequence: 9, target: Self.bob)] {
+            ping.kind = kind
+            let encoded = try GossipWireCodec.encode(ping).sections[.control]
+            XCTAssertEqual(encoded?.count, kind == .gossip ? 13 : kind == .nack(sequence: 9) ? 17 : 24, "\(kind)")
+        }
+    }
+
     func testDatagramSizeIsWhatSealingProduces() throws {
         let bare = GossipMessage(sender: Self.alice, senderGeneration: 3, senderIncarnation: 0, receiverGeneration: 0,
                                  kind: .ping(sequence: 1))
@@ -230,7 +255,17 @@ final class GossipWireCodecTests: XCTestCase {
     func testMalformedControlSections() throws {
         assertRejects(.control, .invalidEnumValue(field: "message kind", value: 5)) { $0[0] = 5 }
         assertRejects(.control, .truncated(field: "probe sequence", needed: 4, available: 3)) { $0.removeLast() }
-        assertRejects(.control, .trailingBytes(count: 1, after: "the control section")) { $0.append(0) }
+        // A ping's or an ack's bytes beyond its sequence are the next ping's delay: four of them, no more.
+        assertRejects(.control, .truncated(field: "next ping", needed: 4, available: 1)) { $0.append(0) }
+        assertRejects(.control, .trailingBytes(count: 1, after: "the control section")) { $0 += [0, 0, 0, 1, 0] }
+        assertRejects(.control, .truncated(field: "next ping", needed: 4, available: 2)) {
+            $0[0] = 1
+            $0 += [0, 0]
+        }
+        assertRejects(.control, .trailingBytes(count: 4, after: "the control section")) {
+            $0[0] = 3 // a nack carries no delay
+            $0 += [0, 0, 0, 1]
+        }
         assertRejects(.control, .trailingBytes(count: 4, after: "the control section")) { $0[0] = 4 }
         assertRejects(.control, .truncated(field: "probe target family", needed: 1, available: 0)) { $0[0] = 2 }
         assertRejects(.control, .invalidEnumValue(field: "probe target family", value: 5)) {
@@ -350,9 +385,14 @@ extension SeededRandom {
                                         humidityMinimum: extremum(&self), humidityMaximum: extremum(&self),
                                         pressureMinimum: extremum(&self), pressureMaximum: extremum(&self)))
         }
+        let kind = kinds.randomElement(using: &self) ?? .gossip
+        var nextPingIn: Duration?
+        if kind.sequence != nil, !kind.isPingRequest, kind != .nack(sequence: 2), Bool.random(using: &self) {
+            nextPingIn = .milliseconds(UInt32.random(in: 0...UInt32.max, using: &self))
+        }
         return GossipMessage(sender: sender, senderGeneration: generation, senderIncarnation: 7,
-                             receiverGeneration: next(), kind: kinds.randomElement(using: &self) ?? .gossip,
-                             membership: updates, aggregation: payload)
+                             receiverGeneration: next(), kind: kind, membership: updates, aggregation: payload,
+                             nextPingIn: nextPingIn)
     }
 }
 
