@@ -1085,10 +1085,10 @@ extension GossipInstance {
     /// The half period: when a queued probe goes out, if the turn's probe is over.
     var halfPeriod: Duration { nextProbeAt - configuration.protocolPeriod / 2 }
 
-    /// The period's probe. A node pings the partners it chose in turn, one a period, and each ping tells the
-    /// partner when the next one to it is due (`GossipMessage.nextPingIn`), so that the partner can tell a crash
-    /// from a turn not yet come: a partner whose promised ping is late probes this node at once
-    /// (`raiseAlarms`). The turns go round the chosen partners (`nextTurn`). A turn is never given up: when the
+    /// The period's probe. A node pings the partners it chose in turn, one a period, and each ping (its retry, and
+    /// the ack to a ping from that partner) tells the partner when the next one to it is due
+    /// (`GossipMessage.nextPingIn`), so that the partner can tell a crash from a turn not yet come: a partner whose
+    /// promised ping is late probes this node at once (`raiseAlarms`). The turns go round the chosen partners (`nextTurn`). A turn is never given up: when the
     /// last probe still runs (an accusation's, a queued one), the turn's ping goes out untracked, with its promise
     /// and its aggregation request.
     ///
@@ -1097,7 +1097,7 @@ extension GossipInstance {
     /// Before promises, each member was probed when its turn came at each of its partners, in rounds the partners
     /// kept separately, so the wait for the first probe after a crash had a long tail: over 240 crashes of 1,000
     /// nodes at 10 % loss (seeds 1 to 48, five crashes each), 13 took more than five periods to be declared
-    /// everywhere, none with the promises (README, "Failure detection").
+    /// everywhere; with the promises none of 960 (README, "Turns and promises").
     private mutating func takeTurn(now: Duration, into directives: inout [GossipDirective]) {
         guard let (link, nextDue) = nextTurn(now: now) else {
             guard probe == nil, let (target, position) = leastRecentlyHeardTarget() else { return }
@@ -1201,8 +1201,8 @@ extension GossipInstance {
         }
     }
 
-    /// The partner that sent this ping promised its next one after `delay`. A link chosen at both ends takes
-    /// turns at both, and each end expects the other's.
+    /// The partner that sent this ping or ack promised its next turn's ping after `delay`. A link chosen at both
+    /// ends takes turns at both, and each end expects the other's.
     private mutating func expectPing(fromMemberAt position: Int, after delay: Duration, now: Duration) {
         let link = Int(table[position].link)
         guard link >= 0 else { return }
