@@ -181,8 +181,8 @@ struct AggregationLink: Sendable {
     var refusals: UInt8 = 0
     /// On a chosen link: its place in this node's turns, the smallest next (0: not queued yet, or the peer dead).
     var turnOrder: UInt64 = 0
-    /// On an accepted link: when the peer's promised ping is overdue (the promise plus the slack); nil when none
-    /// is expected, or the peer was heard from around the time it promised.
+    /// When the peer's promised turn ping is overdue (the promise plus the slack); nil when none is expected, or the
+    /// peer was heard from around the time it promised.
     var expectedBy: Duration?
 }
 
@@ -293,7 +293,7 @@ struct FlowUpdatingState: Sendable {
         links[position].turnOrder = order
     }
 
-    /// Records when the peer's promised ping on the accepted link at `position` is late (nil: none expected).
+    /// Records when the peer's promised ping on the link at `position` is late (nil: none expected).
     mutating func setExpectedBy(_ time: Duration?, ofLinkAt position: Int) {
         links[position].expectedBy = time
     }

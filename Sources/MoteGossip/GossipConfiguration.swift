@@ -17,9 +17,9 @@ public struct GossipConfiguration: Sendable {
     public var retriesDirectProbe = true
     /// How late a partner's promised ping may be (`GossipMessage.nextPingIn`) before this node probes it at once.
     /// Each node pings the partners it chose in turn, one a period, and tells each when its next ping is due; a
-    /// partner that keeps to its promises stays unprobed by the members that accepted it, and one that crashed is
-    /// probed by all of them this long after its first missed ping. Pings leave in the tenth of a period after
-    /// their tick (a datagram's latency and the tick's wait), so the slack must exceed that.
+    /// node that crashed is probed by each of them this long after the turn it missed. The promise runs from the
+    /// ping's arrival, so the latency cancels out and the slack covers its jitter and the timers'. A false alarm
+    /// costs one probe.
     public var promiseSlack: Duration = .milliseconds(150)
     /// Lifeguard's S: the local health multiplier counts 0 ..< S, and timeouts are multiplied by (score + 1).
     public var localHealthMaximum = 8

@@ -816,7 +816,7 @@ extension GossipInstance {
         // that fails too), and again each time the timer runs out. Any other member is probed once: the news of
         // the suspicion's end (a refutation, a death) should have come by now, so it was lost on its way here, and
         // the member's answer, or its silence, settles it. Seen at 200 nodes and 10 % loss: a non-partner that
-        // missed a refutation held the member suspect for good.
+        // missed a refutation still held the member suspect ten periods on, and nothing else would have cleared it.
         var settled: [PeerAddress] = []
         for index in suspicions.indices where suspicions[index].accusedAt == nil && now >= suspicions[index].deadline {
             let member = suspicions[index].member
@@ -943,7 +943,8 @@ extension GossipInstance {
                 // The first accuser this node knows of: the suspect answers this node anyway, and tells the
                 // accuser too. Naming only the sender, a node re-probing a suspect it had heard of got the
                 // refutation while the accuser, whose own probes kept failing, declared the death 0.2 periods
-                // before gossip brought it (1,000 nodes at 10 % loss, seed 9, round 275: 913 false declarations).
+                // before the refutation reached it (1,000 nodes at 10 % loss, seed 9, round 275: 913 false
+                // declarations).
                 fact.accuser = suspicions.first { $0.member == fact.member }?.accusers.first ?? address
             }
             chosen.append(fact)
@@ -1088,9 +1089,10 @@ extension GossipInstance {
     /// The period's probe. A node pings the partners it chose in turn, one a period, and each ping (its retry, and
     /// the ack to a ping from that partner) tells the partner when the next one to it is due
     /// (`GossipMessage.nextPingIn`), so that the partner can tell a crash from a turn not yet come: a partner whose
-    /// promised ping is late probes this node at once (`raiseAlarms`). The turns go round the chosen partners (`nextTurn`). A turn is never given up: when the
-    /// last probe still runs (an accusation's, a queued one), the turn's ping goes out untracked, with its promise
-    /// and its aggregation request.
+    /// promised ping is late probes this node at once (`raiseAlarms`). The turns go round the chosen partners
+    /// (`nextTurn`). A turn is never given up: when the last probe still runs (an accusation's, a queued one), the
+    /// turn's ping goes out untracked, with its promise and its aggregation request, and its exchange is repaired
+    /// if no reply completes it (`expireUntrackedTurns`).
     ///
     /// A node that chose no partner probes the partner it heard from least recently, else any live member.
     ///
