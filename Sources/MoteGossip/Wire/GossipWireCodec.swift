@@ -77,14 +77,9 @@ public enum GossipWireCodec {
         let incarnation = try control.readUInt32("sender incarnation")
         let receiverGeneration = try control.readUInt64("receiver generation")
         let kind: GossipMessageKind
-        var nextPingIn: Duration?
         switch kindByte {
-        case 0:
-            kind = .ping(sequence: try control.readUInt32("probe sequence"))
-            if !control.isAtEnd { nextPingIn = .milliseconds(try control.readUInt32("next ping")) }
-        case 1:
-            kind = .ack(sequence: try control.readUInt32("probe sequence"))
-            if !control.isAtEnd { nextPingIn = .milliseconds(try control.readUInt32("next ping")) }
+        case 0: kind = .ping(sequence: try control.readUInt32("probe sequence"))
+        case 1: kind = .ack(sequence: try control.readUInt32("probe sequence"))
         case 2:
             let sequence = try control.readUInt32("probe sequence")
             kind = .pingRequest(sequence: sequence, target: try control.readCompactAddress("probe target"))
@@ -92,6 +87,8 @@ public enum GossipWireCodec {
         case 4: kind = .gossip
         default: throw .invalidEnumValue(field: "message kind", value: UInt64(kindByte))
         }
+        var nextPingIn: Duration? // a ping's or an ack's last field, when present
+        if kindByte <= 1, !control.isAtEnd { nextPingIn = .milliseconds(try control.readUInt32("next ping")) }
         try control.expectEnd("the control section")
         var message = GossipMessage(sender: datagram.header.sender, senderGeneration: datagram.header.generation,
                                     senderIncarnation: incarnation, receiverGeneration: receiverGeneration,
